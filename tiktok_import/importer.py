@@ -1,0 +1,460 @@
+"""One import run: authorize, pick the shop, walk the catalog, fetch details, record."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import resource
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from . import __version__
+from . import settings as s
+from .client import PartnerClient
+from .credentials import Credentials
+from .errors import ConfigError, ProductNotFoundError, TikTokImportError
+from .pagination import CatalogWalk
+from .redact import RedactingFilter, redact
+from .retry import RateCeiling, RetryPolicy, RetryStats
+from .storage import JsonLinesWriter, RunFolder
+from .tokens import (
+    FileTokenStore,
+    MemoryTokenStore,
+    TokenClient,
+    TokenManager,
+    TokenPair,
+)
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("emulator", "live")
+_MAX_CATALOG_SIZE = 2_000_000
+_MAX_WORKERS = 32
+
+
+@dataclass(frozen=True)
+class ImportConfig:
+    """The parameters of one import; `validate` checks them all before any work."""
+
+    source: str = "emulator"
+    shop: str = ""
+    catalog_size: int = s.DEFAULT_CATALOG_SIZE
+    seed: int = s.DEFAULT_SEED
+    page_size: int = s.DEFAULT_PAGE_SIZE
+    fetch_details: bool = True
+    requests_per_second: float | None = None
+    workers: int = s.DEFAULT_WORKERS
+    run_id: str = ""
+    output_dir: str = s.DEFAULT_OUTPUT_DIR
+    emulator_shops: int = 1
+    max_attempts: int = s.DEFAULT_MAX_ATTEMPTS
+    timeout_seconds: float = s.DEFAULT_TIMEOUT_SECONDS
+    env_file: str = ".env"
+    emulator_options: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> ImportConfig:
+        if self.source not in SOURCES:
+            raise ConfigError(
+                f"source must be one of {', '.join(SOURCES)}, got {self.source!r}"
+            )
+        _check_int("page_size", self.page_size, 1, s.PAGE_SIZE_MAX)
+        _check_int("workers", self.workers, 1, _MAX_WORKERS)
+        _check_int("catalog_size", self.catalog_size, 1, _MAX_CATALOG_SIZE)
+        _check_int("emulator_shops", self.emulator_shops, 1, 50)
+        _check_int("max_attempts", self.max_attempts, 1, 100)
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise ConfigError(f"seed must be a whole number, got {self.seed!r}")
+        if not 0 < float(self.timeout_seconds) <= 600:
+            raise ConfigError(
+                "timeout_seconds must be above 0 and at most 600, "
+                f"got {self.timeout_seconds!r}"
+            )
+        rps = self.requests_per_second
+        if rps is not None and (
+            isinstance(rps, bool)
+            or not isinstance(rps, int | float)
+            or not 0 < rps <= s.MAX_RPS
+        ):
+            raise ConfigError(
+                "requests_per_second must be above 0 and at most "
+                f"{s.MAX_RPS:g}, got {rps!r}"
+            )
+        run_id = self.run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return replace(self, run_id=run_id)
+
+    @property
+    def ceiling(self) -> float:
+        if self.requests_per_second is not None:
+            return float(self.requests_per_second)
+        return (
+            s.DEFAULT_RPS_EMULATOR if self.source == "emulator" else s.DEFAULT_RPS_LIVE
+        )
+
+    def public_parameters(self) -> dict[str, Any]:
+        """The parameters as recorded in the manifest (they hold no secrets)."""
+        params = asdict(self)
+        params["requests_per_second"] = self.ceiling
+        params.pop("env_file")
+        if self.source == "live":
+            for key in ("catalog_size", "seed", "emulator_shops", "emulator_options"):
+                params.pop(key)
+        return params
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= high
+    ):
+        raise ConfigError(
+            f"{name} must be a whole number from {low} to {high}, got {value!r}"
+        )
+
+
+@dataclass
+class ImportResult:
+    run_folder: Path
+    manifest: dict[str, Any]
+
+
+def pick_shop(shops: list[dict[str, Any]], wanted: str) -> dict[str, Any]:
+    """Choose the shop by id, code or name; with no choice, the token's only shop."""
+    listing = ", ".join(
+        f"{x.get('name')} (id {x.get('id')}, code {x.get('code')})" for x in shops
+    )
+    if not shops:
+        raise ConfigError(
+            "the access token covers no shop: have the seller authorize a shop"
+        )
+    if not wanted:
+        if len(shops) == 1:
+            return shops[0]
+        raise ConfigError(
+            f"the access token covers {len(shops)} shops ({listing}): choose one with "
+            "--shop (id, code or name)"
+        )
+    needle = wanted.strip().casefold()
+    for shop in shops:
+        if needle in {str(shop.get(k, "")).casefold() for k in ("id", "code", "name")}:
+            return shop
+    raise ConfigError(f"no authorized shop matches {wanted!r}; authorized: {listing}")
+
+
+@dataclass
+class _Connection:
+    source: str
+    base_url: str
+    client: PartnerClient
+
+
+@contextlib.contextmanager
+def _connect(
+    config: ImportConfig, stats: RetryStats, emulator: Any = None
+) -> Iterator[_Connection]:
+    """Authorize against the emulator (started here unless given) or live."""
+    ceiling = RateCeiling(config.ceiling)
+    retry = RetryPolicy(config.max_attempts, stats)
+    if config.source == "live":
+        creds = Credentials.from_env(config.env_file)
+        token_client = TokenClient(creds.auth_base_url, creds.app_key, creds.app_secret)
+        pair = TokenPair(creds.access_token, creds.refresh_token)
+        store = (
+            FileTokenStore(creds.token_file, creds.refresh_token)
+            if creds.token_file
+            else MemoryTokenStore()
+        )
+        tokens = TokenManager(token_client, store, pair)
+        client = PartnerClient(
+            creds.api_base_url,
+            creds.app_key,
+            creds.app_secret,
+            tokens,
+            ceiling=ceiling,
+            retry=retry,
+            timeout=config.timeout_seconds,
+        )
+        yield _Connection("live", creds.api_base_url, client)
+        return
+
+    from .emulator import Emulator, EmulatorConfig
+
+    with contextlib.ExitStack() as stack:
+        if emulator is None:
+            emu_config = EmulatorConfig(
+                size=config.catalog_size,
+                seed=config.seed,
+                shops=config.emulator_shops,
+                **config.emulator_options,
+            )
+            emulator = stack.enter_context(Emulator(emu_config))
+        token_client = TokenClient(
+            emulator.auth_base_url, emulator.app_key, emulator.app_secret
+        )
+        pair = token_client.get(emulator.issue_auth_code())
+        tokens = TokenManager(token_client, MemoryTokenStore(), pair)
+        client = PartnerClient(
+            emulator.base_url,
+            emulator.app_key,
+            emulator.app_secret,
+            tokens,
+            ceiling=ceiling,
+            retry=retry,
+            timeout=config.timeout_seconds,
+        )
+        yield _Connection("emulator", emulator.base_url, client)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux.
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+@contextlib.contextmanager
+def _run_log(run: RunFolder) -> Iterator[None]:
+    handler = logging.FileHandler(run.path / "import.log", encoding="utf-8")
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    handler.addFilter(RedactingFilter())
+    package_log = logging.getLogger("tiktok_import")
+    previous_level = package_log.level
+    package_log.addHandler(handler)
+    if package_log.getEffectiveLevel() > logging.INFO:
+        package_log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        package_log.removeHandler(handler)
+        package_log.setLevel(previous_level)
+        handler.close()
+
+
+class _Importer:
+    """The steps of one run, sharing the run folder, the client and the tallies."""
+
+    def __init__(self, config: ImportConfig, run: RunFolder, progress: bool) -> None:
+        self.config = config
+        self.run = run
+        self.progress = progress
+        self.stats = RetryStats()
+        self.latest: dict[str, int] = {}
+        self.fetched = 0
+        self.failed = 0
+        self.manifest: dict[str, Any] = {
+            "run_id": config.run_id,
+            "status": "running",
+            "package_version": __version__,
+            "source": config.source,
+            "base_url": None,
+            "started_at": _now_iso(),
+            "finished_at": None,
+            "duration_seconds": None,
+            "parameters": config.public_parameters(),
+            "shop": None,
+            "counts": {"found": 0, "fetched": 0, "failed": 0},
+            "requests": {"total": 0, "by_endpoint": {}},
+            "retries": {},
+            "token_refreshes": 0,
+            "throttle_wait_seconds": 0.0,
+            "windows": [],
+            "peak_rss_mb": None,
+            "error": None,
+        }
+
+    def execute(self, emulator: Any = None) -> None:
+        started = time.monotonic()
+        self.run.write_manifest(self.manifest)
+        conn = None
+        try:
+            with _connect(self.config, self.stats, emulator) as conn:
+                self.manifest["base_url"] = conn.base_url
+                self._import(conn.client)
+            self.manifest["status"] = "complete"
+        except BaseException as exc:
+            self.manifest["status"] = "failed"
+            self.manifest["error"] = redact(
+                str(exc)
+                if isinstance(exc, TikTokImportError)
+                else f"{type(exc).__name__}: {exc}"
+            )
+            log.error("import failed: %s", self.manifest["error"])
+            raise
+        finally:
+            self._close(conn, time.monotonic() - started)
+
+    def _import(self, client: PartnerClient) -> None:
+        client.tokens.ensure_fresh()
+        shop = pick_shop(client.get_authorized_shops(), self.config.shop)
+        client.shop_cipher = shop.get("cipher")
+        self.manifest["shop"] = {
+            k: shop.get(k) for k in ("id", "name", "region", "code", "seller_type")
+        }
+        log.info(
+            "shop %s (%s, %s)", shop.get("name"), shop.get("id"), shop.get("region")
+        )
+        self.client = client
+
+        windows = self._search(client)
+        self.manifest["windows"] = [w.as_dict() for w in windows]
+        self.manifest["counts"]["found"] = len(self.latest)
+        log.info(
+            "search found %d products in %d windows", len(self.latest), len(windows)
+        )
+        if self.config.fetch_details:
+            self._fetch_details(client, sorted(self.latest))
+        else:
+            self.fetched = len(self.latest)
+
+    def _search(self, client: PartnerClient) -> list:
+        bar = tqdm(desc="search", unit=" products", disable=not self.progress)
+        with JsonLinesWriter(self.run.raw("search_pages.jsonl.gz")) as pages:
+
+            def on_page(body: dict[str, Any], raw: bytes) -> None:
+                pages.write(raw)
+                products = (body.get("data") or {}).get("products") or []
+                for product in products:
+                    pid = str(product["id"])
+                    stamp = int(product.get("update_time") or 0)
+                    if pid not in self.latest:
+                        bar.update(1)
+                    self.latest[pid] = max(stamp, self.latest.get(pid, stamp))
+
+            walk = CatalogWalk(client, self.config.page_size, on_page)
+            try:
+                return walk.run()
+            finally:
+                bar.close()
+
+    def _fetch_details(self, client: PartnerClient, ids: list[str]) -> None:
+        """Fetch every product concurrently; only this thread writes the raw files."""
+        bar = tqdm(
+            total=len(ids), desc="details", unit=" products", disable=not self.progress
+        )
+        queue = iter(ids)
+        in_flight: dict[Future, str] = {}
+        with (
+            JsonLinesWriter(self.run.raw("products.jsonl.gz")) as products,
+            JsonLinesWriter(self.run.raw("fetch_failures.jsonl.gz")) as failures,
+            ThreadPoolExecutor(
+                self.config.workers, thread_name_prefix="detail"
+            ) as pool,
+        ):
+
+            def top_up() -> None:
+                while len(in_flight) < self.config.workers * 4:
+                    pid = next(queue, None)
+                    if pid is None:
+                        return
+                    in_flight[pool.submit(client.get_product, pid)] = pid
+
+            top_up()
+            try:
+                while in_flight:
+                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        pid = in_flight.pop(future)
+                        self._record_detail(pid, future, products, failures)
+                        bar.update(1)
+                    top_up()
+            except BaseException:
+                for future in in_flight:
+                    future.cancel()
+                raise
+            finally:
+                bar.close()
+
+    def _record_detail(
+        self,
+        pid: str,
+        future: Future,
+        products: JsonLinesWriter,
+        failures: JsonLinesWriter,
+    ) -> None:
+        try:
+            _, raw = future.result()
+        except ProductNotFoundError as exc:
+            self.failed += 1
+            failures.write_json(
+                {
+                    "product_id": pid,
+                    "code": exc.code,
+                    "message": exc.api_message,
+                    "request_id": exc.request_id,
+                }
+            )
+            log.info("product %s failed: code %s, %s", pid, exc.code, exc.api_message)
+            return
+        products.write(raw)
+        self.fetched += 1
+        if self.fetched % 1000 == 0:
+            log.info("fetched %d product details", self.fetched)
+
+    def _close(self, conn: _Connection | None, seconds: float) -> None:
+        client = conn.client if conn else None
+        self.manifest.update(
+            {
+                "finished_at": _now_iso(),
+                "duration_seconds": round(seconds, 3),
+                "retries": dict(sorted(self.stats.retries.items())),
+                "throttle_wait_seconds": round(self.stats.throttle_wait_seconds, 3),
+                "peak_rss_mb": _peak_rss_mb(),
+            }
+        )
+        self.manifest["counts"].update(
+            {"found": len(self.latest), "fetched": self.fetched, "failed": self.failed}
+        )
+        if client is not None:
+            self.manifest["requests"] = {
+                "total": client.requests_total + 1,
+                "by_endpoint": {
+                    "token": 1 + client.tokens.refreshes,
+                    **client.requests_by_endpoint,
+                },
+            }
+            self.manifest["requests"]["total"] = sum(
+                self.manifest["requests"]["by_endpoint"].values()
+            )
+            self.manifest["token_refreshes"] = client.tokens.refreshes
+        self.run.write_manifest(self.manifest)
+        log.info(
+            "run %s %s: found %d, fetched %d, failed %d, %d requests, %.1fs",
+            self.config.run_id,
+            self.manifest["status"],
+            len(self.latest),
+            self.fetched,
+            self.failed,
+            self.manifest["requests"]["total"],
+            seconds,
+        )
+
+
+def run_import(
+    config: ImportConfig,
+    *,
+    progress: bool = True,
+    emulator: Any = None,
+    run_folder: RunFolder | None = None,
+) -> ImportResult:
+    """Run one import and return its run folder; the manifest says how it went.
+
+    `emulator` lets a caller (tests, batch runs) supply a running emulator instead
+    of starting one; `run_folder` lets the pipeline create the folder first.
+    """
+    config = config.validate()
+    run = run_folder or RunFolder.create(config.output_dir, config.run_id)
+    importer = _Importer(config, run, progress)
+    with _run_log(run):
+        importer.execute(emulator)
+    return ImportResult(run.path, importer.manifest)

@@ -1,0 +1,173 @@
+"""The run folder: raw response files, the manifest, and where everything else goes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+MANIFEST = "manifest.json"
+
+
+def check_run_id(run_id: str) -> str:
+    if not _RUN_ID.match(run_id):
+        raise ConfigError(
+            f"run_id must be 1-100 letters, digits, '.', '_' or '-' (not starting "
+            f"with a dot or dash), got {run_id!r}"
+        )
+    return run_id
+
+
+class RunFolder:
+    """`<output_dir>/<run_id>/` and the files in it (see docs/CONTRACTS.md)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @classmethod
+    def create(cls, output_dir: str | Path, run_id: str) -> RunFolder:
+        """Make a new run folder; refuse one that already holds a run."""
+        check_run_id(run_id)
+        folder = cls(Path(output_dir) / run_id)
+        if folder.manifest_path.exists():
+            raise ConfigError(
+                f"run {run_id!r} already exists in {output_dir}: choose another run id "
+                f"or delete {folder.path}"
+            )
+        try:
+            (folder.path / "raw").mkdir(parents=True, exist_ok=True)
+            probe = folder.path / ".write-test"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(
+                f"output dir {output_dir} is not writable ({exc.strerror}): choose "
+                "another --output-dir"
+            ) from None
+        return folder
+
+    @classmethod
+    def open(cls, path: str | Path) -> RunFolder:
+        """An existing run folder, checked to hold a manifest."""
+        folder = cls(Path(path))
+        if not folder.manifest_path.is_file():
+            raise ConfigError(
+                f"run folder {path} has no {MANIFEST}: pass a folder written by "
+                "tiktok-import run (outputs/<run_id>)"
+            )
+        return folder
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST
+
+    def raw(self, name: str) -> Path:
+        return self.path / "raw" / name
+
+    def read_manifest(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{self.manifest_path} is not valid JSON ({exc})"
+            ) from None
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Replace the manifest atomically, so a crash never leaves half a file."""
+        tmp = self.manifest_path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        os.replace(tmp, self.manifest_path)
+
+
+class JsonLinesWriter:
+    """Appends one response body per line to a gzip file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines = 0
+        self._stream = gzip.open(path, "ab")  # noqa: SIM115 - closed by close()
+
+    def write(self, body: bytes) -> None:
+        # JSON strings cannot hold raw line breaks, so these are only whitespace.
+        self._stream.write(body.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n")
+        self.lines += 1
+
+    def write_json(self, record: dict[str, Any]) -> None:
+        self.write(json.dumps(record, ensure_ascii=False).encode())
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> JsonLinesWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_json_lines(path: Path) -> list[dict[str, Any]]:
+    """Read a `.jsonl.gz` raw file; a corrupt one is an error naming it."""
+    records = []
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as stream:
+            for line in stream:
+                if line.strip():
+                    records.append(json.loads(line))
+    except FileNotFoundError:
+        raise ConfigError(f"{path} is missing: the run folder is incomplete") from None
+    except (OSError, EOFError, ValueError) as exc:
+        raise ConfigError(
+            f"{path} is corrupt after {len(records)} lines ({exc}): re-run the import"
+        ) from None
+    return records
+
+
+ENV_OUTPUT_DIR = "TIKTOK_IMPORT_OUTPUT_DIR"
+
+
+def default_output_dir() -> Path:
+    """$TIKTOK_IMPORT_OUTPUT_DIR, else the project's `outputs/` folder."""
+    configured = os.environ.get(ENV_OUTPUT_DIR)
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[1] / "outputs"
+
+
+def latest_complete_run(output_dir: str | Path) -> RunFolder:
+    """The most recently finished complete run under `output_dir`."""
+    candidates = []
+    for manifest in Path(output_dir).glob(f"*/{MANIFEST}"):
+        try:
+            record = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if record.get("status") == "complete":
+            candidates.append((record.get("finished_at") or "", manifest.parent))
+    if not candidates:
+        raise ConfigError(
+            f"no complete run under {output_dir}: run `tiktok-import run` first, or "
+            "pass run_folder"
+        )
+    return RunFolder(max(candidates)[1])
+
+
+def resolve_run_folder(run_folder: str | Path = "") -> RunFolder:
+    """The run folder a notebook was given, or the latest complete run when empty."""
+    if not str(run_folder):
+        return latest_complete_run(default_output_dir())
+    folder = RunFolder.open(run_folder)
+    status = folder.read_manifest().get("status")
+    if status != "complete":
+        raise ConfigError(
+            f"run folder {run_folder} is {status}, not complete: resume or re-run "
+            "the import before this step"
+        )
+    return folder
