@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import settings as s
 from .errors import ConfigError, TikTokImportError
@@ -39,7 +41,20 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output-dir", default=str(default_output_dir()))
     run.add_argument("--run-id", default="", help="run folder name (default: UTC time)")
     run.add_argument("--source", choices=SOURCES, default="emulator")
-    run.add_argument("--shop", default="", help="shop id, code or name")
+    run.add_argument(
+        "--shop",
+        action="append",
+        default=[],
+        help="shop id, code or name; repeat for a batch, one run folder per shop",
+    )
+    run.add_argument(
+        "--all-shops", action="store_true", help="one run per shop the token covers"
+    )
+    run.add_argument(
+        "--params-file",
+        help="JSON list of runs, each an object of run parameters (e.g. shop, run_id)",
+    )
+    run.add_argument("--parallel", type=int, default=1, help="runs at once (batches)")
     run.add_argument("--catalog-size", type=int, default=s.DEFAULT_CATALOG_SIZE)
     run.add_argument("--seed", type=int, default=s.DEFAULT_SEED)
     run.add_argument("--emulator-shops", type=int, default=1)
@@ -65,12 +80,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _params_file(path: str) -> list[dict]:
+    try:
+        entries = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"params file {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigError(f"params file {path} is not valid JSON: {exc}") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ConfigError(
+            f"params file {path} must hold a JSON list of objects, "
+            'e.g. [{"shop": "A"}, {"shop": "B"}]'
+        )
+    return entries
+
+
 def _run(args: argparse.Namespace) -> int:
-    from .pipeline import run_pipeline
+    from .importer import list_shops
+    from .pipeline import batch_configs, run_batch
 
     config = ImportConfig(
         source=args.source,
-        shop=args.shop,
+        shop=args.shop[0] if len(args.shop) == 1 else "",
         catalog_size=args.catalog_size,
         seed=args.seed,
         emulator_shops=args.emulator_shops,
@@ -81,9 +112,21 @@ def _run(args: argparse.Namespace) -> int:
         run_id=args.run_id,
         output_dir=args.output_dir,
     ).validate()
-    folder = run_pipeline(config)
-    print(folder)
-    return 0
+    shops = args.shop if len(args.shop) > 1 else []
+    if args.all_shops:
+        shops = [str(shop["id"]) for shop in list_shops(config)]
+    overrides = _params_file(args.params_file) if args.params_file else []
+    configs = (
+        batch_configs(config, shops, overrides) if shops or overrides else [config]
+    )
+    failed = 0
+    for outcome in run_batch(configs, args.parallel):
+        if outcome.error:
+            failed += 1
+            print(f"tiktok-import: error: {outcome.error}", file=sys.stderr)
+        else:
+            print(outcome.run_folder)
+    return 1 if failed else 0
 
 
 def _emulator(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from .errors import ConfigError, ProductNotFoundError, TikTokImportError
 from .pagination import CatalogWalk
 from .redact import RedactingFilter, redact
 from .retry import RateCeiling, RetryPolicy, RetryStats
-from .storage import JsonLinesWriter, RunFolder
+from .storage import JsonLinesWriter, RunFolder, check_run_id
 from .tokens import (
     FileTokenStore,
     MemoryTokenStore,
@@ -86,7 +86,9 @@ class ImportConfig:
                 "requests_per_second must be above 0 and at most "
                 f"{s.MAX_RPS:g}, got {rps!r}"
             )
-        run_id = self.run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        run_id = check_run_id(
+            self.run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        )
         return replace(self, run_id=run_id)
 
     @property
@@ -438,6 +440,12 @@ class _Importer:
             self.manifest["requests"]["total"],
             seconds,
         )
+
+
+def list_shops(config: ImportConfig) -> list[dict[str, Any]]:
+    """The shops the configured credentials (or the emulator) cover."""
+    with _connect(config.validate(), RetryStats()) as conn:
+        return conn.client.get_authorized_shops()
 
 
 def run_import(

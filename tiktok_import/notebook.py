@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 from .errors import TikTokImportError
 
@@ -11,8 +10,11 @@ from .errors import TikTokImportError
 def _show_one_line(shell, etype, value, tb, tb_offset=None):  # noqa: ANN001
     # A mistake in the parameters or the input is the analyst's to fix: one line,
     # no traceback. Bugs (any other exception) keep IPython's full traceback.
-    print(f"{etype.__name__}: {value}", file=sys.stderr)
-    return [f"{etype.__name__}: {value}"]
+    # IPython leaves showing the error to the handler; the kernel's _showtraceback
+    # sends it as the cell's error output, which papermill and nbval read.
+    one_line = [f"{etype.__name__}: {value}"]
+    shell._showtraceback(etype, value, one_line)
+    return one_line
 
 
 def setup(level: int = logging.WARNING) -> None:

@@ -87,3 +87,69 @@ def run_pipeline(
             notebook, notebooks / notebook, {"run_folder": str(run.path.resolve())}
         )
     return run.path
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    config: ImportConfig
+    run_folder: Path | None
+    error: str | None
+
+
+def _run_one(config: ImportConfig) -> BatchOutcome:
+    try:
+        return BatchOutcome(config, run_pipeline(config), None)
+    except TikTokImportError as exc:
+        return BatchOutcome(config, None, str(exc))
+
+
+def _slug(text: str) -> str:
+    kept = "".join(c if c.isalnum() or c in "._-" else "-" for c in text.strip())
+    return kept.strip("-.")[:40] or "shop"
+
+
+def batch_configs(
+    base: ImportConfig, shops: list[str], overrides: list[dict[str, Any]]
+) -> list[ImportConfig]:
+    """One config per shop (and per params-file entry), each with its own run id."""
+    from dataclasses import fields, replace
+
+    base = base.validate()
+    known = {f.name for f in fields(ImportConfig)} - {"emulator_options"}
+    configs = [replace(base, shop=shop) for shop in shops]
+    for number, entry in enumerate(overrides, start=1):
+        unknown = sorted(set(entry) - known)
+        if unknown:
+            raise ConfigError(
+                f"params file entry {number}: unknown parameter(s) "
+                f"{', '.join(unknown)}; "
+                f"expected some of {', '.join(sorted(known))}"
+            )
+        configs.append(replace(base, **entry))
+    if len(configs) > 1:
+        configs = [
+            c
+            if c.run_id != base.run_id
+            else replace(c, run_id=f"{c.run_id}-{_slug(c.shop)}")
+            for c in configs
+        ]
+    ids = [c.run_id for c in configs]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(
+            f"two runs of the batch share a run id: {ids}; give each its own"
+        )
+    return [c.validate() for c in configs]
+
+
+def run_batch(configs: list[ImportConfig], parallel: int = 1) -> list[BatchOutcome]:
+    """Run the pipeline once per config, `parallel` at a time in separate processes."""
+    if not 1 <= parallel <= 16:
+        raise ConfigError(f"parallel must be 1..16, got {parallel}")
+    if parallel == 1 or len(configs) == 1:
+        return [_run_one(config) for config in configs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(parallel, mp_context=context) as pool:
+        return list(pool.map(_run_one, configs))

@@ -1,0 +1,140 @@
+"""The console command: one-line errors for bad input, runs and batches end to end."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tiktok_import.cli import main
+
+
+def _cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "tiktok_import.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=cwd,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(
+            ["--page-size", "500"],
+            "page_size must be a whole number from 1 to 100",
+            id="page-size",
+        ),
+        pytest.param(
+            ["--rps", "-3"], "requests_per_second must be above 0", id="negative-rps"
+        ),
+        pytest.param(["--rps", "1e9"], "at most 1000", id="absurd-rps"),
+        pytest.param(["--workers", "0"], "workers must be", id="workers"),
+        pytest.param(["--run-id", "../x"], "run_id must be", id="run-id"),
+        pytest.param(
+            ["--catalog-size", "0"], "catalog_size must be", id="catalog-size"
+        ),
+    ],
+)
+def test_bad_parameters_get_one_line(args, expected, tmp_path, capsys):
+    code = main(["run", "--output-dir", str(tmp_path), *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert expected in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not list(tmp_path.iterdir()), "nothing may be written for bad parameters"
+
+
+def test_live_without_credentials_says_which(tmp_path, capsys, monkeypatch):
+    for name in ("TIKTOK_APP_KEY", "TIKTOK_APP_SECRET", "TIKTOK_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    code = main(
+        ["run", "--source", "live", "--all-shops", "--output-dir", str(tmp_path)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "TIKTOK_APP_KEY, TIKTOK_APP_SECRET, TIKTOK_ACCESS_TOKEN" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param("{not json", "is not valid JSON", id="not-json"),
+        pytest.param(
+            '{"shop": "A"}', "must hold a JSON list of objects", id="not-a-list"
+        ),
+        pytest.param(
+            '[{"shoop": "A"}]', "unknown parameter(s) shoop", id="unknown-key"
+        ),
+        pytest.param('[{"page_size": 0}]', "page_size must be", id="bad-value"),
+    ],
+)
+def test_bad_params_file(content, expected, tmp_path, capsys):
+    params = tmp_path / "runs.json"
+    params.write_text(content)
+    code = main(
+        ["run", "--params-file", str(params), "--output-dir", str(tmp_path / "o")]
+    )
+    assert code == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_emulator_catalog_writes_ground_truth(tmp_path):
+    out = tmp_path / "truth.jsonl"
+    completed = _cli(
+        "emulator", "catalog", "--size", "50", "--seed", "3", "--out", str(out)
+    )
+    assert completed.returncode == 0, completed.stderr
+    truth = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(truth) == 50
+    assert {"id", "listing", "defects", "vanishes"} <= set(truth[0])
+
+
+def test_unknown_fault_class_is_one_line(capsys):
+    code = main(["emulator", "serve", "--fault", "gremlins=0.5"])
+    err = capsys.readouterr().err
+    assert code == 2 and "gremlins" in err and "Traceback" not in err
+
+
+def test_run_prints_the_run_folder(tmp_path):
+    completed = _cli(
+        "run", "--output-dir", str(tmp_path), "--run-id", "cli", "--catalog-size", "60"
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    folder = tmp_path / "cli"
+    assert completed.stdout.strip().splitlines()[-1] == str(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert (folder / "notebooks" / "01_import.ipynb").is_file()
+
+
+def test_batch_of_three_emulated_shops(tmp_path):
+    completed = _cli(
+        "run",
+        "--output-dir",
+        str(tmp_path),
+        "--run-id",
+        "batch",
+        "--catalog-size",
+        "40",
+        "--emulator-shops",
+        "3",
+        "--all-shops",
+        "--parallel",
+        "3",
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    folders = completed.stdout.split()
+    assert len(folders) == 3
+    shops = set()
+    for folder in folders:
+        manifest = json.loads(
+            (tmp_path / folder.split("/")[-1] / "manifest.json").read_text()
+        )
+        assert manifest["status"] == "complete"
+        assert manifest["counts"]["found"] == 40
+        shops.add(manifest["shop"]["id"])
+    assert len(shops) == 3
