@@ -31,8 +31,12 @@ def _envelope(code, message="m"):
 @pytest.mark.parametrize(
     ("status", "code", "headers", "reason", "retry_after"),
     [
-        pytest.param(429, 36009002, {"Retry-After": "2"}, "http_429", 2.0, id="http-429"),
-        pytest.param(200, 36009002, {"Retry-After": "1"}, "throttle_code", 1.0, id="36009002"),
+        pytest.param(
+            429, 36009002, {"Retry-After": "2"}, "http_429", 2.0, id="http-429"
+        ),
+        pytest.param(
+            200, 36009002, {"Retry-After": "1"}, "throttle_code", 1.0, id="36009002"
+        ),
         pytest.param(200, 36009003, {}, "internal_error", None, id="36009003"),
         pytest.param(200, 36009007, {}, "timeout_code", None, id="36009007"),
         pytest.param(503, 1, {}, "http_5xx", None, id="http-503-json"),

@@ -1,4 +1,4 @@
-"""TikTok's published response samples, served as they are, go through a live-mode import."""
+"""TikTok's published samples, served as they are, go through a live-mode import."""
 
 import copy
 import gzip

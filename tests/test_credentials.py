@@ -18,7 +18,9 @@ def clean_env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-def test_env_file_supplies_credentials_and_environment_wins(tmp_path, clean_env, monkeypatch):
+def test_env_file_supplies_credentials_and_environment_wins(
+    tmp_path, clean_env, monkeypatch
+):
     env = tmp_path / ".env"
     env.write_text(
         "TIKTOK_APP_KEY=key-from-file\nTIKTOK_APP_SECRET=secret-from-file\n"

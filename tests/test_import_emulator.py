@@ -10,6 +10,7 @@ from tiktok_import.emulator import Emulator, EmulatorConfig
 from tiktok_import.errors import ConfigError, FatalApiError
 from tiktok_import.importer import ImportConfig, run_import
 from tiktok_import.settings import SEARCH_RESULT_CAP
+from tiktok_import.tokens import TokenClient
 
 FAULT_CLASSES = (
     "http429",
@@ -175,18 +176,29 @@ def test_throttling_is_backed_off_and_counted(tmp_path):
     assert manifest["throttle_wait_seconds"] > 0
 
 
-def test_wrong_app_secret_is_fatal_and_the_run_is_marked_failed(tmp_path):
+def test_wrong_app_secret_is_fatal_and_the_run_is_marked_failed(tmp_path, monkeypatch):
     with Emulator(EmulatorConfig(size=10, rps=None)) as emulator:
-        emulator.app_secret = "not-the-secret"  # the client signs with a wrong secret
+        tokens = TokenClient(
+            emulator.auth_base_url, emulator.app_key, emulator.app_secret
+        )
+        pair = tokens.get(emulator.issue_auth_code())
+        monkeypatch.setenv("TIKTOK_APP_KEY", emulator.app_key)
+        monkeypatch.setenv("TIKTOK_APP_SECRET", "not-the-app-secret")
+        monkeypatch.setenv("TIKTOK_ACCESS_TOKEN", pair.access_token)
+        monkeypatch.setenv("TIKTOK_API_BASE_URL", emulator.base_url)
         with pytest.raises(FatalApiError, match="106001.*TIKTOK_APP_SECRET"):
             run_import(
-                ImportConfig(output_dir=str(tmp_path), run_id="badsecret"),
+                ImportConfig(
+                    source="live", output_dir=str(tmp_path), run_id="badsecret"
+                ),
                 progress=False,
-                emulator=emulator,
             )
     manifest = json.loads((tmp_path / "badsecret" / "manifest.json").read_text())
     assert manifest["status"] == "failed"
     assert "106001" in manifest["error"]
+    assert (
+        "not-the-app-secret" not in (tmp_path / "badsecret" / "import.log").read_text()
+    )
 
 
 def test_shop_choice_among_several(tmp_path):

@@ -29,7 +29,9 @@ def _failing(errors, result="ok"):
             RetriableApiError("x", reason="internal_error"), "internal_error", id="code"
         ),
         pytest.param(requests.exceptions.ReadTimeout(), "read_timeout", id="timeout"),
-        pytest.param(requests.exceptions.ConnectionError(), "connection_error", id="reset"),
+        pytest.param(
+            requests.exceptions.ConnectionError(), "connection_error", id="reset"
+        ),
     ],
 )
 def test_retriable_failures_are_retried_and_counted(error, reason):
@@ -52,7 +54,9 @@ def test_fatal_errors_are_not_retried():
 
 def test_retry_after_is_honoured_and_counted_as_throttle_wait():
     policy = RetryPolicy(max_attempts=2, initial_wait=0.01)
-    fn, calls = _failing([RetriableApiError("slow", reason="http_429", retry_after=0.3)])
+    fn, calls = _failing(
+        [RetriableApiError("slow", reason="http_429", retry_after=0.3)]
+    )
     policy.call(fn, "test")
     assert calls[1] - calls[0] >= 0.3
     assert policy.stats.throttle_wait_seconds == pytest.approx(0.3)

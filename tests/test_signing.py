@@ -41,7 +41,9 @@ def test_body_is_signed_except_multipart():
     params = {"a": "1"}
     plain = compute_sign("s", "/p", params)
     assert compute_sign("s", "/p", params, b'{"x":1}') != plain
-    assert compute_sign("s", "/p", params, b"--form", "multipart/form-data; b=1") == plain
+    assert (
+        compute_sign("s", "/p", params, b"--form", "multipart/form-data; b=1") == plain
+    )
 
 
 def _prepare(auth, url, **kwargs):
@@ -53,8 +55,12 @@ def test_prepared_request_is_signed_with_fresh_timestamp_and_token():
     tokens = iter(["tok-1", "tok-2"])
     auth = PartnerAuth("key", "secret", lambda: next(tokens), clock=lambda: next(clock))
     url = "http://127.0.0.1/product/202312/products/search"
-    first = _prepare(auth, url, params={"page_token": "a+b/c=="}, data=b'{"status":"ALL"}')
-    second = _prepare(auth, url, params={"page_token": "a+b/c=="}, data=b'{"status":"ALL"}')
+    first = _prepare(
+        auth, url, params={"page_token": "a+b/c=="}, data=b'{"status":"ALL"}'
+    )
+    second = _prepare(
+        auth, url, params={"page_token": "a+b/c=="}, data=b'{"status":"ALL"}'
+    )
 
     q1 = {k: v[0] for k, v in parse_qs(urlsplit(first.url).query).items()}
     q2 = {k: v[0] for k, v in parse_qs(urlsplit(second.url).query).items()}
