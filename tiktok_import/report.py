@@ -1,0 +1,563 @@
+"""The run report: ``metrics.json``, ``report.md`` and a self-contained ``report.html``.
+
+Every figure is computed from the run folder's files (docs/CONTRACTS.md): the manifest,
+``tables/*.parquet`` and ``validation/summary.json``. The HTML embeds its charts as
+``data:`` URIs and its CSS inline, so it opens anywhere without a network.
+
+A Shopee comparison gets its own section once a ``<run>/comparison/`` folder exists:
+``comparison/summary.json`` (a list of flat rows, or one object of figures) is shown as
+a table and every ``comparison/*.png`` as a chart. Nothing else about the comparison is
+assumed here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import polars as pl
+
+from tiktok_import import charts
+from tiktok_import.errors import ConfigError
+from tiktok_import.storage import RunFolder
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "RunData",
+    "compute_metrics",
+    "drop_secrets",
+    "failed_products",
+    "load_run",
+    "write_report",
+]
+
+METRICS_FILE = "metrics.json"
+MARKDOWN_FILE = "report.md"
+HTML_FILE = "report.html"
+COMPARISON_DIR = "comparison"
+TOP_N = 20
+_SHOP_KEYS = ("id", "name", "region", "code", "seller_type")
+
+# Keys whose value is a credential, wherever they sit in the parameters.
+_SECRET_KEY = re.compile(
+    r"secret|token|password|passwd|credential|cookie|auth_code|(^|[_-])sign($|[_-])",
+    re.IGNORECASE,
+)
+_FAILURES_SCHEMA = {
+    "product_id": pl.Utf8,
+    "stage": pl.Utf8,
+    "check": pl.Utf8,
+    "defect": pl.Utf8,
+    "reason": pl.Utf8,
+}
+_CHART_TITLES = {
+    "listing_split": "Where the products are listed",
+    "tokopedia_status": "Status on each platform",
+    "integration_by_category": "On Tokopedia, by top-level category",
+    "integration_by_price_band": "On Tokopedia, by price band",
+    "integration_by_stock_state": "On Tokopedia, by stock state",
+}
+
+
+@dataclass(frozen=True)
+class RunData:
+    """What the report reads from a run folder; ``None`` where a file is absent."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    products: pl.DataFrame
+    failures: pl.DataFrame
+    summary: list[dict[str, Any]] | None
+    skus: int | None
+
+
+def load_run(run_folder: str | Path) -> RunData:
+    """Read a mapped run folder.
+
+    Raises:
+        ConfigError: no manifest or no products table (the message says which step
+            to run), or a file that cannot be parsed.
+    """
+    folder = Path(run_folder)
+    if not folder.is_dir():
+        raise ConfigError(
+            f"run folder {folder} does not exist: pass a folder written by the import "
+            "(outputs/<run_id>)"
+        )
+    manifest = RunFolder.open(folder).read_manifest()
+    products = charts.load_products(folder)
+    tables = folder / "tables"
+    failures_path = tables / "failures.parquet"
+    if failures_path.is_file():
+        failures = pl.read_parquet(failures_path)
+    else:
+        logger.warning("%s is missing: no failure is reported", failures_path)
+        failures = pl.DataFrame(schema=_FAILURES_SCHEMA)
+    summary_path = folder / "validation" / "summary.json"
+    summary = None
+    if summary_path.is_file():
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{summary_path} is not valid JSON ({exc}): re-run the validation"
+            ) from None
+    skus_path = tables / "skus.parquet"
+    skus = None
+    if skus_path.is_file():
+        skus = pl.scan_parquet(skus_path).select(pl.len()).collect().item()
+    return RunData(folder, manifest, products, failures, summary, skus)
+
+
+def drop_secrets(value: Any) -> Any:
+    """A copy of ``value`` without any key that names a credential, at any depth."""
+    if isinstance(value, dict):
+        return {
+            key: drop_secrets(item)
+            for key, item in value.items()
+            if not _SECRET_KEY.search(str(key))
+        }
+    if isinstance(value, list):
+        return [drop_secrets(item) for item in value]
+    return value
+
+
+def _ratio(part: float | None, whole: float | None) -> float | None:
+    return part / whole if part is not None and whole else None
+
+
+def _by_reason(failures: pl.DataFrame) -> list[dict[str, Any]]:
+    """Failed products per stage and check, with the most frequent reason as example."""
+    if failures.is_empty():
+        return []
+    table = (
+        failures.group_by("stage", "check", "defect")
+        .agg(
+            pl.col("product_id").n_unique().alias("products"),
+            pl.col("reason").mode().sort().first().alias("example_reason"),
+        )
+        .sort(["stage", "products", "check"], descending=[False, True, False])
+    )
+    return table.to_dicts()
+
+
+def _import_metrics(run: RunData) -> dict[str, Any]:
+    manifest, failures = run.manifest, run.failures
+    counts = manifest.get("counts") or {}
+    found = counts.get("found")
+    imported = run.products.height
+    failed = {
+        stage: failures.filter(pl.col("stage") == stage)["product_id"].n_unique()
+        for stage in ("fetch", "validation")
+    }
+    clean = (
+        int(run.products["quality_ok"].sum())
+        if "quality_ok" in run.products.columns
+        else None
+    )
+    duration = manifest.get("duration_seconds")
+    retries = manifest.get("retries") or {}
+    requests = manifest.get("requests") or {}
+    return {
+        "found": found,
+        "fetched": counts.get("fetched"),
+        "imported": imported,
+        "failed": {"total": failed["fetch"] + failed["validation"], **failed},
+        "failed_by_reason": _by_reason(failures),
+        "success_rate": _ratio(imported, found),
+        "clean": clean,
+        "clean_rate": _ratio(clean, found),
+        "duration_seconds": duration,
+        "products_per_second": _ratio(imported, duration),
+        "requests": {
+            "total": requests.get("total"),
+            "by_endpoint": requests.get("by_endpoint") or {},
+        },
+        "retries": {"total": sum(retries.values()), "by_reason": retries},
+        "token_refreshes": manifest.get("token_refreshes"),
+        "throttle_wait_seconds": manifest.get("throttle_wait_seconds"),
+        "peak_rss_mb": manifest.get("peak_rss_mb"),
+    }
+
+
+def _tokopedia_metrics(products: pl.DataFrame) -> dict[str, Any]:
+    split = charts.listing_split(products)
+    listing = {
+        row["listing"]: {"products": row["products"], "share": row["share"]}
+        for row in split.iter_rows(named=True)
+    }
+    on_tokopedia = sum(listing[name]["products"] for name in charts.ON_TOKOPEDIA)
+    statuses = charts.status_distribution(products)
+    mismatches = charts.status_mismatches(products)
+    live_on = dict(mismatches.group_by("live_on").len().iter_rows())
+    return {
+        "products": products.height,
+        "listing": listing,
+        "on_tokopedia": on_tokopedia,
+        "on_tiktok_shop": products.height - listing["tokopedia_only"]["products"],
+        "integration_rate": _ratio(on_tokopedia, products.height),
+        "status": {
+            platform: {
+                status: n
+                for status, n in statuses.select("status", platform).iter_rows()
+                if n
+            }
+            for platform in ("tiktok_shop", "tokopedia")
+        },
+        "mismatches": {
+            "total": mismatches.height,
+            "live_on_tiktok_shop_only": live_on.get("TikTok Shop", 0),
+            "live_on_tokopedia_only": live_on.get("Tokopedia", 0),
+            "neither_live": live_on.get("neither", 0),
+        },
+        "integration_by": {
+            by: charts.integration_rate(products, by).to_dicts()
+            for by in charts.INTEGRATION_DIMENSIONS
+        },
+    }
+
+
+def _quality_metrics(run: RunData) -> dict[str, Any]:
+    products = run.products
+    results = run.summary or []
+    passed = sum(bool(entry.get("success")) for entry in results)
+    quality: dict[str, Any] = {
+        "validated": run.summary is not None,
+        "expectations": {
+            "total": len(results),
+            "passed": passed,
+            "failed": len(results) - passed,
+        },
+        "results": results,
+        "products_passing": None,
+        "products_failing": None,
+        "pass_rate": None,
+        "issues": {},
+    }
+    if "quality_ok" in products.columns:
+        passing = int(products["quality_ok"].sum())
+        quality["products_passing"] = passing
+        quality["products_failing"] = int((~products["quality_ok"]).sum())
+        quality["pass_rate"] = _ratio(passing, products.height)
+    if "quality_issues" in products.columns:
+        issues = (
+            products.select(pl.col("quality_issues").explode().alias("issue"))
+            .drop_nulls()
+            .group_by("issue")
+            .len()
+            .sort(["len", "issue"], descending=[True, False])
+        )
+        quality["issues"] = dict(issues.iter_rows())
+    return quality
+
+
+def _catalog_metrics(run: RunData) -> dict[str, Any]:
+    products = run.products
+    prices = products.select(
+        pl.col("min_price").min().alias("lowest"),
+        pl.col("max_price").max().alias("highest"),
+    ).row(0, named=True)
+    categories = charts.top_level_category(products)
+    return {
+        "products": products.height,
+        "skus": run.skus if run.skus is not None else int(products["sku_count"].sum()),
+        "top_level_categories": categories.filter(
+            categories != charts.NO_CATEGORY
+        ).n_unique(),
+        "brands": products["brand"].drop_nulls().n_unique(),
+        "currencies": sorted(products["currency"].drop_nulls().unique().to_list()),
+        "lowest_price": prices["lowest"],
+        "highest_price": prices["highest"],
+        "total_stock": products["total_stock"].sum(),
+        "platforms": sorted(products["platform"].drop_nulls().unique().to_list()),
+    }
+
+
+def _run_facts(manifest: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "run_id",
+        "status",
+        "source",
+        "base_url",
+        "package_version",
+        "started_at",
+        "finished_at",
+        "error",
+    )
+    facts = {key: manifest.get(key) for key in keys}
+    facts["windows"] = len(manifest.get("windows") or [])
+    return drop_secrets(facts)
+
+
+def _comparison(folder: Path) -> dict[str, Any] | None:
+    """The optional Shopee comparison's summary and charts, or None when absent."""
+    directory = folder / COMPARISON_DIR
+    if not directory.is_dir():
+        return None
+    summary_path = directory / "summary.json"
+    summary = None
+    if summary_path.is_file():
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{summary_path} is not valid JSON ({exc}): re-run the comparison"
+            ) from None
+    chart_paths = sorted(directory.glob("*.png"))
+    return {
+        "summary": drop_secrets(summary),
+        "charts": [path.relative_to(folder).as_posix() for path in chart_paths],
+    }
+
+
+def compute_metrics(run: RunData | str | Path) -> dict[str, Any]:
+    """Every figure of the report, from the run's files (written as ``metrics.json``).
+
+    Sections: ``import``, ``tokopedia``, ``quality``, ``catalog``, ``shop``, ``run``,
+    ``parameters`` (without anything that looks like a secret) and ``comparison``
+    (``None`` until ``<run>/comparison/`` exists).
+    """
+    if not isinstance(run, RunData):
+        run = load_run(run)
+    manifest = run.manifest
+    return {
+        "run_id": manifest.get("run_id") or run.folder.name,
+        "import": _import_metrics(run),
+        "tokopedia": _tokopedia_metrics(run.products),
+        "quality": _quality_metrics(run),
+        "catalog": _catalog_metrics(run),
+        "shop": dict.fromkeys(_SHOP_KEYS) | drop_secrets(manifest.get("shop") or {}),
+        "run": _run_facts(manifest),
+        "parameters": drop_secrets(manifest.get("parameters") or {}),
+        "comparison": _comparison(run.folder),
+    }
+
+
+def failed_products(run: RunData, top_n: int | None = TOP_N) -> pl.DataFrame:
+    """The failed products with their title, stage, checks and reasons.
+
+    Products failing the most checks come first; at most ``top_n`` rows (all when
+    ``None``).
+    """
+    titles = run.products.select("product_id", "title")
+    return (
+        run.failures.group_by("product_id", "stage")
+        .agg(
+            pl.len().alias("failed_checks"),
+            pl.col("check").unique(maintain_order=True).str.join(", ").alias("checks"),
+            pl.col("reason")
+            .unique(maintain_order=True)
+            .str.join("; ")
+            .alias("reasons"),
+        )
+        .join(titles, on="product_id", how="left")
+        .sort(["failed_checks", "stage", "product_id"], descending=[True, True, False])
+        .head(top_n if top_n is not None else run.failures.height)
+        .select("product_id", "title", "stage", "checks", "reasons")
+    )
+
+
+# --- rendering -------------------------------------------------------------------
+
+
+def _fmt_int(value: Any) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def _fmt_pct(value: Any, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}%}"
+
+
+def _fmt_num(value: Any, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _fmt_text(value: Any) -> str:
+    if value is None:
+        return "—"
+    return "(empty)" if value == "" else str(value)
+
+
+def _fmt_parameter(value: Any) -> str:
+    """A parameter as its JSON value; plain text for a non-empty string."""
+    if isinstance(value, str) and value:
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _md_cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell (no pipes, no raw HTML, one line)."""
+    text = " ".join(_fmt_text(value).split())
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("tiktok_import", "templates"),
+        autoescape=jinja2.select_autoescape(["html.j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        int=_fmt_int,
+        pct=_fmt_pct,
+        num=_fmt_num,
+        text=_fmt_text,
+        md=_md_cell,
+        parameter=_fmt_parameter,
+    )
+    return env
+
+
+def _table(frame: pl.DataFrame) -> dict[str, Any]:
+    return {"columns": frame.columns, "rows": [list(row) for row in frame.iter_rows()]}
+
+
+def _rows_table(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    values = [[row.get(column) for column in columns] for row in rows]
+    return {"title": title, "columns": columns, "rows": values}
+
+
+def _comparison_tables(summary: Any) -> list[dict[str, Any]]:
+    """The comparison's summary as tables, whatever its shape.
+
+    A list of rows is one table. An object becomes a table of its figures (nested
+    objects flattened to dotted names) plus one table per list of rows inside it.
+    """
+    if isinstance(summary, list) and all(isinstance(row, dict) for row in summary):
+        return [_rows_table("Summary", summary)] if summary else []
+    if not isinstance(summary, dict):
+        return []
+    figures: list[list[Any]] = []
+    tables: list[dict[str, Any]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict) and value:
+            for key, item in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), item)
+        elif (
+            isinstance(value, list)
+            and value
+            and all(isinstance(row, dict) for row in value)
+        ):
+            tables.append(_rows_table(prefix, value))
+        else:
+            figures.append([prefix, value])
+
+    walk("", summary)
+    head = [{"title": "Figures", "columns": ["figure", "value"], "rows": figures}]
+    return (head if figures else []) + tables
+
+
+def _context(
+    run: RunData, metrics: dict[str, Any], chart_paths: dict[str, Path], top_n: int
+) -> dict[str, Any]:
+    every_failed = failed_products(run, top_n=None)
+    failed = every_failed.head(top_n)
+    mismatches = charts.status_mismatches(run.products)
+    results = metrics["quality"]["results"]
+    comparison = metrics["comparison"]
+    return {
+        "m": metrics,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "charts": [
+            {
+                "name": name,
+                "title": _CHART_TITLES.get(name, name),
+                "file": path.relative_to(run.folder).as_posix(),
+                "path": path,
+            }
+            for name, path in chart_paths.items()
+        ],
+        "failed": _table(failed),
+        "failed_more": every_failed.height - failed.height,
+        "mismatches": _table(mismatches.head(top_n)),
+        "mismatches_more": max(mismatches.height - top_n, 0),
+        "expectations": sorted(results, key=lambda e: bool(e.get("success"))),
+        "failing_expectations": [e for e in results if not e.get("success")],
+        "passing_expectations": [e for e in results if e.get("success")],
+        "top_n": top_n,
+        "comparison": None
+        if comparison is None
+        else {
+            "tables": _comparison_tables(comparison["summary"]),
+            "charts": [
+                {"file": file, "path": run.folder / file, "title": Path(file).stem}
+                for file in comparison["charts"]
+            ],
+        },
+    }
+
+
+def _data_uri(path: Path) -> str:
+    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"data:image/png;base64,{encoded}"
+
+
+def _render_markdown(context: dict[str, Any]) -> str:
+    """The report as Markdown; charts are linked as ``charts/*.png`` beside it."""
+    return _environment().get_template("report.md.j2").render(context)
+
+
+def _render_html(context: dict[str, Any]) -> str:
+    """The report as one HTML page, charts embedded, no external resource."""
+    env = _environment()
+    env.filters["data_uri"] = _data_uri
+    return env.get_template("report.html.j2").render(context)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def write_report(run: RunData | str | Path, *, top_n: int = TOP_N) -> dict[str, Path]:
+    """Draw the charts, then write ``metrics.json``, ``report.md`` and ``report.html``.
+
+    Args:
+        run: a mapped run folder (``tables/products.parquet`` present), or its data
+            from :func:`load_run`.
+        top_n: failed products and status mismatches listed in the report.
+
+    Returns:
+        The paths written, by kind: ``metrics``, ``markdown``, ``html``.
+
+    Raises:
+        ConfigError: the run folder lacks its manifest or products table.
+    """
+    if top_n < 1:
+        raise ConfigError(f"top_n must be 1 or more, got {top_n}")
+    if not isinstance(run, RunData):
+        run = load_run(run)
+    metrics = compute_metrics(run)
+    chart_paths = charts.build_charts(run.folder)
+    context = _context(run, metrics, chart_paths, top_n)
+    written = {
+        "metrics": run.folder / METRICS_FILE,
+        "markdown": run.folder / MARKDOWN_FILE,
+        "html": run.folder / HTML_FILE,
+    }
+    written["metrics"].write_text(
+        json.dumps(metrics, indent=2, ensure_ascii=False, default=_json_default),
+        encoding="utf-8",
+    )
+    written["markdown"].write_text(_render_markdown(context), encoding="utf-8")
+    written["html"].write_text(_render_html(context), encoding="utf-8")
+    for path in written.values():
+        logger.info("wrote %s", path)
+    return written
