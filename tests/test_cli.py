@@ -108,7 +108,27 @@ def test_run_prints_the_run_folder(tmp_path):
     assert completed.stdout.strip().splitlines()[-1] == str(folder)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["status"] == "complete"
-    assert (folder / "notebooks" / "01_import.ipynb").is_file()
+    executed = sorted(p.name for p in (folder / "notebooks").glob("*.ipynb"))
+    assert executed == [
+        "01_import.ipynb",
+        "02_validate.ipynb",
+        "03_tokopedia_breakdown.ipynb",
+        "04_report.ipynb",
+        "05_compare_shopee.ipynb",
+    ]
+    for name in ("report.md", "report.html", "metrics.json"):
+        assert (folder / name).stat().st_size > 0
+    assert len(list((folder / "charts").glob("*.png"))) == 5
+    assert (folder / "comparison" / "comparison.parquet").is_file()
+
+    truth_file = tmp_path / "truth.jsonl"
+    _cli("emulator", "catalog", "--size", "60", "--out", str(truth_file))
+    truth = [json.loads(line) for line in truth_file.read_text().splitlines()]
+    metrics = json.loads((folder / "metrics.json").read_text())["import"]
+    assert metrics["found"] == len(truth)
+    assert metrics["failed"]["fetch"] == sum(p["vanishes"] for p in truth)
+    assert metrics["failed"]["validation"] == sum(bool(p["defects"]) for p in truth)
+    assert "## Shopee comparison" in (folder / "report.md").read_text()
 
 
 def test_batch_of_three_emulated_shops(tmp_path):

@@ -62,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-details", action="store_true", help="skip Get Product")
     run.add_argument("--rps", type=float, default=None, help="requests per second")
     run.add_argument("--workers", type=int, default=s.DEFAULT_WORKERS)
+    run.add_argument(
+        "--shopee-source",
+        default="",
+        help="the seller's Shopee catalog to compare with: a folder of saved API "
+        "responses or a mass-update .xlsx (emulator runs use the emulator's own)",
+    )
+    run.add_argument("--shopee-kind", choices=("api", "xlsx"), default="api")
 
     emulator = commands.add_parser("emulator", help="the Partner API emulator")
     emulator_commands = emulator.add_subparsers(dest="emulator_command", required=True)
@@ -97,7 +104,7 @@ def _params_file(path: str) -> list[dict]:
 
 def _run(args: argparse.Namespace) -> int:
     from .importer import list_shops
-    from .pipeline import batch_configs, run_batch
+    from .pipeline import ShopeeSource, batch_configs, run_batch
 
     config = ImportConfig(
         source=args.source,
@@ -120,7 +127,8 @@ def _run(args: argparse.Namespace) -> int:
         batch_configs(config, shops, overrides) if shops or overrides else [config]
     )
     failed = 0
-    for outcome in run_batch(configs, args.parallel):
+    shopee = ShopeeSource(args.shopee_source, args.shopee_kind).check()
+    for outcome in run_batch(configs, args.parallel, shopee):
         if outcome.error:
             failed += 1
             print(f"tiktok-import: error: {outcome.error}", file=sys.stderr)
@@ -148,8 +156,24 @@ def _emulator(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise ConfigError(f"emulator: {exc}") from None
-    serve(config)
+    serve(config, on_ready=_print_connection)
     return 0
+
+
+def _print_connection(emulator) -> None:  # noqa: ANN001
+    """Print, as .env lines, what live mode needs to run against this emulator."""
+    from .tokens import TokenClient
+
+    tokens = TokenClient(emulator.auth_base_url, emulator.app_key, emulator.app_secret)
+    pair = tokens.get(emulator.issue_auth_code())
+    # These are the emulator's own made-up credentials, shown so they can be used.
+    print("# emulator ready; save these lines as .env to run --source live against it")
+    print(f"TIKTOK_API_BASE_URL={emulator.base_url}")
+    print(f"TIKTOK_AUTH_BASE_URL={emulator.auth_base_url}")
+    print(f"TIKTOK_APP_KEY={emulator.app_key}")
+    print(f"TIKTOK_APP_SECRET={emulator.app_secret}")
+    print(f"TIKTOK_ACCESS_TOKEN={pair.access_token}")
+    print(f"TIKTOK_REFRESH_TOKEN={pair.refresh_token}", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

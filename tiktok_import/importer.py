@@ -30,6 +30,7 @@ from .tokens import (
     TokenClient,
     TokenManager,
     TokenPair,
+    TokenStore,
 )
 
 log = logging.getLogger(__name__)
@@ -162,56 +163,50 @@ def _connect(
     config: ImportConfig, stats: RetryStats, emulator: Any = None
 ) -> Iterator[_Connection]:
     """Authorize against the emulator (started here unless given) or live."""
-    ceiling = RateCeiling(config.ceiling)
-    retry = RetryPolicy(config.max_attempts, stats)
-    if config.source == "live":
-        creds = Credentials.from_env(config.env_file)
-        token_client = TokenClient(creds.auth_base_url, creds.app_key, creds.app_secret)
-        pair = TokenPair(creds.access_token, creds.refresh_token)
-        store = (
-            FileTokenStore(creds.token_file, creds.refresh_token)
-            if creds.token_file
-            else MemoryTokenStore()
-        )
-        tokens = TokenManager(token_client, store, pair)
-        client = PartnerClient(
-            creds.api_base_url,
-            creds.app_key,
-            creds.app_secret,
-            tokens,
-            ceiling=ceiling,
-            retry=retry,
-            timeout=config.timeout_seconds,
-        )
-        yield _Connection("live", creds.api_base_url, client)
-        return
-
-    from .emulator import Emulator, EmulatorConfig
-
     with contextlib.ExitStack() as stack:
-        if emulator is None:
-            emu_config = EmulatorConfig(
-                size=config.catalog_size,
-                seed=config.seed,
-                shops=config.emulator_shops,
-                **config.emulator_options,
+        if config.source == "live":
+            creds = Credentials.from_env(config.env_file)
+            base_url, app_key, app_secret = (
+                creds.api_base_url,
+                creds.app_key,
+                creds.app_secret,
             )
-            emulator = stack.enter_context(Emulator(emu_config))
-        token_client = TokenClient(
-            emulator.auth_base_url, emulator.app_key, emulator.app_secret
-        )
-        pair = token_client.get(emulator.issue_auth_code())
-        tokens = TokenManager(token_client, MemoryTokenStore(), pair)
+            token_client = TokenClient(creds.auth_base_url, app_key, app_secret)
+            pair = TokenPair(creds.access_token, creds.refresh_token)
+            store: TokenStore = (
+                FileTokenStore(creds.token_file, creds.refresh_token)
+                if creds.token_file
+                else MemoryTokenStore()
+            )
+        else:
+            from .emulator import Emulator, EmulatorConfig
+
+            if emulator is None:
+                emu_config = EmulatorConfig(
+                    size=config.catalog_size,
+                    seed=config.seed,
+                    shops=config.emulator_shops,
+                    **config.emulator_options,
+                )
+                emulator = stack.enter_context(Emulator(emu_config))
+            base_url, app_key, app_secret = (
+                emulator.base_url,
+                emulator.app_key,
+                emulator.app_secret,
+            )
+            token_client = TokenClient(emulator.auth_base_url, app_key, app_secret)
+            pair = token_client.get(emulator.issue_auth_code())
+            store = MemoryTokenStore()
         client = PartnerClient(
-            emulator.base_url,
-            emulator.app_key,
-            emulator.app_secret,
-            tokens,
-            ceiling=ceiling,
-            retry=retry,
+            base_url,
+            app_key,
+            app_secret,
+            TokenManager(token_client, store, pair),
+            ceiling=RateCeiling(config.ceiling),
+            retry=RetryPolicy(config.max_attempts, stats),
             timeout=config.timeout_seconds,
         )
-        yield _Connection("emulator", emulator.base_url, client)
+        yield _Connection(config.source, base_url, client)
 
 
 def _now_iso() -> str:

@@ -15,8 +15,11 @@ log = logging.getLogger(__name__)
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 IMPORT_NOTEBOOK = "01_import.ipynb"
-# The steps after the import; each takes the run folder.
-FOLLOW_UP_NOTEBOOKS: tuple[str, ...] = ()
+VALIDATE_NOTEBOOK = "02_validate.ipynb"
+BREAKDOWN_NOTEBOOK = "03_tokopedia_breakdown.ipynb"
+REPORT_NOTEBOOK = "04_report.ipynb"
+COMPARE_NOTEBOOK = "05_compare_shopee.ipynb"
+SHOPEE_KINDS = ("api", "xlsx")
 
 
 class StepFailed(TikTokImportError):
@@ -24,9 +27,49 @@ class StepFailed(TikTokImportError):
 
 
 @dataclass(frozen=True)
-class StepResult:
-    notebook: str
-    output: Path
+class ShopeeSource:
+    """The seller's Shopee catalog to compare with; no path: the emulator's own."""
+
+    path: str = ""
+    kind: str = "api"
+
+    def check(self) -> ShopeeSource:
+        if self.kind not in SHOPEE_KINDS:
+            raise ConfigError(
+                f"shopee kind must be one of {', '.join(SHOPEE_KINDS)}, "
+                f"got {self.kind!r}"
+            )
+        if self.path and not Path(self.path).exists():
+            raise ConfigError(
+                f"Shopee source {self.path} does not exist: pass a folder of saved "
+                "Shopee API responses or a mass-update .xlsx export"
+            )
+        return ShopeeSource(
+            str(Path(self.path).resolve()) if self.path else "", self.kind
+        )
+
+
+def follow_up_steps(
+    config: ImportConfig, shopee: ShopeeSource
+) -> list[tuple[str, dict[str, Any]]]:
+    """The notebooks after the import, in order, with their own parameters.
+
+    The comparison runs whenever there is a Shopee catalog to compare with (always
+    against the emulator), and before the report so that the report includes it.
+    """
+    steps: list[tuple[str, dict[str, Any]]] = [
+        (VALIDATE_NOTEBOOK, {}),
+        (BREAKDOWN_NOTEBOOK, {}),
+    ]
+    if shopee.path or config.source == "emulator":
+        steps.append(
+            (
+                COMPARE_NOTEBOOK,
+                {"shopee_source": shopee.path, "shopee_kind": shopee.kind},
+            )
+        )
+    steps.append((REPORT_NOTEBOOK, {}))
+    return steps
 
 
 def _import_parameters(config: ImportConfig) -> dict[str, Any]:
@@ -64,7 +107,9 @@ def _execute(notebook: str, output: Path, parameters: dict[str, Any]) -> None:
             parameters=parameters,
             kernel_name="python3",
             progress_bar=False,
-            cwd=str(NOTEBOOKS_DIR),
+            # The kernel warns on every start that loopback TCP is unencrypted;
+            # the warning tells an analyst nothing they can act on.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         raise StepFailed(
@@ -73,19 +118,17 @@ def _execute(notebook: str, output: Path, parameters: dict[str, Any]) -> None:
         ) from None
 
 
-def run_pipeline(
-    config: ImportConfig, follow_ups: tuple[str, ...] | None = None
-) -> Path:
-    """Import, then run each follow-up notebook on the run folder; return the folder."""
+def run_pipeline(config: ImportConfig, shopee: ShopeeSource | None = None) -> Path:
+    """Import, then validate, chart, compare and report; return the run folder."""
     config = config.validate()
+    shopee = (shopee or ShopeeSource()).check()
     run = RunFolder.create(config.output_dir, config.run_id)
     notebooks = run.path / "notebooks"
     notebooks.mkdir(exist_ok=True)
     _execute(IMPORT_NOTEBOOK, notebooks / IMPORT_NOTEBOOK, _import_parameters(config))
-    for notebook in FOLLOW_UP_NOTEBOOKS if follow_ups is None else follow_ups:
-        _execute(
-            notebook, notebooks / notebook, {"run_folder": str(run.path.resolve())}
-        )
+    for notebook, parameters in follow_up_steps(config, shopee):
+        parameters = {"run_folder": str(run.path.resolve()), **parameters}
+        _execute(notebook, notebooks / notebook, parameters)
     return run.path
 
 
@@ -96,9 +139,10 @@ class BatchOutcome:
     error: str | None
 
 
-def _run_one(config: ImportConfig) -> BatchOutcome:
+def _run_one(job: tuple[ImportConfig, ShopeeSource | None]) -> BatchOutcome:
+    config, shopee = job
     try:
-        return BatchOutcome(config, run_pipeline(config), None)
+        return BatchOutcome(config, run_pipeline(config, shopee), None)
     except TikTokImportError as exc:
         return BatchOutcome(config, None, str(exc))
 
@@ -141,15 +185,18 @@ def batch_configs(
     return [c.validate() for c in configs]
 
 
-def run_batch(configs: list[ImportConfig], parallel: int = 1) -> list[BatchOutcome]:
+def run_batch(
+    configs: list[ImportConfig], parallel: int = 1, shopee: ShopeeSource | None = None
+) -> list[BatchOutcome]:
     """Run the pipeline once per config, `parallel` at a time in separate processes."""
     if not 1 <= parallel <= 16:
         raise ConfigError(f"parallel must be 1..16, got {parallel}")
+    jobs = [(config, shopee) for config in configs]
     if parallel == 1 or len(configs) == 1:
-        return [_run_one(config) for config in configs]
+        return [_run_one(job) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(parallel, mp_context=context) as pool:
-        return list(pool.map(_run_one, configs))
+        return list(pool.map(_run_one, jobs))
