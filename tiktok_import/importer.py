@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import resource
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,16 @@ from . import settings as s
 from .client import PartnerClient
 from .credentials import Credentials
 from .errors import ConfigError, ProductNotFoundError, TikTokImportError
-from .pagination import CatalogWalk
+from .pagination import CatalogWalk, Window
 from .redact import RedactingFilter, redact
 from .retry import RateCeiling, RetryPolicy, RetryStats
-from .storage import JsonLinesWriter, RunFolder, check_run_id
+from .storage import (
+    JsonLinesWriter,
+    RunFolder,
+    check_run_id,
+    restore_committed,
+    write_json_atomic,
+)
 from .tokens import (
     FileTokenStore,
     MemoryTokenStore,
@@ -238,10 +246,26 @@ def _run_log(run: RunFolder) -> Iterator[None]:
         handler.close()
 
 
-class _Importer:
-    """The steps of one run, sharing the run folder, the client and the tallies."""
+CHECKPOINT = "checkpoint.json"
+_RAW_FILES = ("search_pages.jsonl.gz", "products.jsonl.gz", "fetch_failures.jsonl.gz")
+_DETAILS_PER_CHECKPOINT = 100
 
-    def __init__(self, config: ImportConfig, run: RunFolder, progress: bool) -> None:
+
+class _Importer:
+    """The steps of one run, sharing the run folder, the client and the tallies.
+
+    Progress is checkpointed as it goes (`checkpoint.json`: the committed length
+    of each raw file and where the search walk stands), so a resumed run carries
+    on where the last one stopped and ends with the catalog a clean run gives.
+    """
+
+    def __init__(
+        self,
+        config: ImportConfig,
+        run: RunFolder,
+        progress: bool,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
         self.config = config
         self.run = run
         self.progress = progress
@@ -249,6 +273,11 @@ class _Importer:
         self.latest: dict[str, int] = {}
         self.fetched = 0
         self.failed = 0
+        self.checkpoint: dict[str, Any] = {
+            "raw": {},
+            "walk": None,
+            "search_done": False,
+        }
         self.manifest: dict[str, Any] = {
             "run_id": config.run_id,
             "status": "running",
@@ -267,8 +296,37 @@ class _Importer:
             "throttle_wait_seconds": 0.0,
             "windows": [],
             "peak_rss_mb": None,
+            "resumed": [],
             "error": None,
         }
+        self.carried: dict[str, Any] = {}
+        if previous is not None:
+            self._resume_from(previous)
+
+    def _resume_from(self, previous: dict[str, Any]) -> None:
+        """Carry the interrupted run's record and checkpoint into this attempt."""
+        self.carried = previous
+        for key in ("started_at", "shop", "resumed"):
+            self.manifest[key] = previous.get(key, self.manifest[key])
+        self.manifest["resumed"] = [*previous.get("resumed", []), _now_iso()]
+        path = self.run.path / CHECKPOINT
+        if path.is_file():
+            self.checkpoint = json.loads(path.read_text(encoding="utf-8"))
+        log.info(
+            "resuming run %s from its checkpoint (search %s)",
+            self.config.run_id,
+            "done" if self.checkpoint["search_done"] else "in progress",
+        )
+
+    def _save_checkpoint(self, **changes: Any) -> None:
+        self.checkpoint.update(changes)
+        write_json_atomic(self.run.path / CHECKPOINT, self.checkpoint)
+
+    def _restore(self, name: str) -> list[dict[str, Any]]:
+        """Cut a raw file back to its last checkpoint; return what it keeps."""
+        return restore_committed(
+            self.run.raw(name), self.checkpoint["raw"].get(name, 0)
+        )
 
     def execute(self, emulator: Any = None) -> None:
         started = time.monotonic()
@@ -293,7 +351,9 @@ class _Importer:
 
     def _import(self, client: PartnerClient) -> None:
         client.tokens.ensure_fresh()
-        shop = pick_shop(client.get_authorized_shops(), self.config.shop)
+        shops = client.get_authorized_shops()
+        recorded = self.manifest["shop"]
+        shop = pick_shop(shops, recorded["id"] if recorded else self.config.shop)
         client.shop_cipher = shop.get("cipher")
         self.manifest["shop"] = {
             k: shop.get(k) for k in ("id", "name", "region", "code", "seller_type")
@@ -301,7 +361,7 @@ class _Importer:
         log.info(
             "shop %s (%s, %s)", shop.get("name"), shop.get("id"), shop.get("region")
         )
-        self.client = client
+        self.run.write_manifest(self.manifest)
 
         windows = self._search(client)
         self.manifest["windows"] = [w.as_dict() for w in windows]
@@ -314,40 +374,84 @@ class _Importer:
         else:
             self.fetched = len(self.latest)
 
-    def _search(self, client: PartnerClient) -> list:
+    def _note_products(self, body: dict[str, Any]) -> int:
+        """Record a search page's products; return how many were new."""
+        new = 0
+        for product in (body.get("data") or {}).get("products") or []:
+            pid = str(product["id"])
+            stamp = int(product.get("update_time") or 0)
+            new += pid not in self.latest
+            self.latest[pid] = max(stamp, self.latest.get(pid, stamp))
+        return new
+
+    def _search(self, client: PartnerClient) -> list[Window]:
+        name = "search_pages.jsonl.gz"
         bar = tqdm(desc="search", unit=" products", disable=not self.progress)
-        with JsonLinesWriter(self.run.raw("search_pages.jsonl.gz")) as pages:
+        for body in self._restore(name):
+            bar.update(self._note_products(body))
+        with JsonLinesWriter(self.run.raw(name)) as pages:
 
             def on_page(body: dict[str, Any], raw: bytes) -> None:
                 pages.write(raw)
-                products = (body.get("data") or {}).get("products") or []
-                for product in products:
-                    pid = str(product["id"])
-                    stamp = int(product.get("update_time") or 0)
-                    if pid not in self.latest:
-                        bar.update(1)
-                    self.latest[pid] = max(stamp, self.latest.get(pid, stamp))
+                bar.update(self._note_products(body))
+                raw_lengths = {**self.checkpoint["raw"], name: pages.commit()}
+                self._save_checkpoint(raw=raw_lengths, walk=walk.state())
 
-            walk = CatalogWalk(client, self.config.page_size, on_page)
+            walk = CatalogWalk(
+                client, self.config.page_size, on_page, state=self.checkpoint["walk"]
+            )
             try:
-                return walk.run()
+                if not self.checkpoint["search_done"]:
+                    walk.run()
+                    self._save_checkpoint(search_done=True)
             finally:
                 bar.close()
+        return walk.windows
 
     def _fetch_details(self, client: PartnerClient, ids: list[str]) -> None:
         """Fetch every product concurrently; only this thread writes the raw files."""
-        bar = tqdm(
-            total=len(ids), desc="details", unit=" products", disable=not self.progress
-        )
-        queue = iter(ids)
-        in_flight: dict[Future, str] = {}
+        done = {b["data"]["id"] for b in self._restore("products.jsonl.gz")}
+        failed = {r["product_id"] for r in self._restore("fetch_failures.jsonl.gz")}
+        self.fetched, self.failed = len(done), len(failed)
         with (
             JsonLinesWriter(self.run.raw("products.jsonl.gz")) as products,
             JsonLinesWriter(self.run.raw("fetch_failures.jsonl.gz")) as failures,
-            ThreadPoolExecutor(
-                self.config.workers, thread_name_prefix="detail"
-            ) as pool,
         ):
+            todo = [pid for pid in ids if pid not in done and pid not in failed]
+            if len(todo) < len(ids):
+                log.info("%d product details already stored", len(ids) - len(todo))
+            self._fetch_concurrently(client, todo, products, failures, len(ids))
+
+    def _fetch_concurrently(
+        self,
+        client: PartnerClient,
+        todo: list[str],
+        products: JsonLinesWriter,
+        failures: JsonLinesWriter,
+        total: int,
+    ) -> None:
+        bar = tqdm(
+            total=total,
+            initial=total - len(todo),
+            desc="details",
+            unit=" products",
+            disable=not self.progress,
+        )
+        queue = iter(todo)
+        in_flight: dict[Future, str] = {}
+        since_checkpoint = 0
+
+        def commit() -> None:
+            raw = {
+                **self.checkpoint["raw"],
+                "products.jsonl.gz": products.commit(),
+                "fetch_failures.jsonl.gz": failures.commit(),
+            }
+            self._save_checkpoint(raw=raw)
+
+        with ThreadPoolExecutor(
+            self.config.workers, thread_name_prefix="detail"
+        ) as pool:
 
             def top_up() -> None:
                 while len(in_flight) < self.config.workers * 4:
@@ -359,12 +463,17 @@ class _Importer:
             top_up()
             try:
                 while in_flight:
-                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in done:
+                    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in finished:
                         pid = in_flight.pop(future)
                         self._record_detail(pid, future, products, failures)
                         bar.update(1)
+                        since_checkpoint += 1
+                    if since_checkpoint >= _DETAILS_PER_CHECKPOINT:
+                        commit()
+                        since_checkpoint = 0
                     top_up()
+                commit()
             except BaseException:
                 for future in in_flight:
                     future.cancel()
@@ -400,31 +509,41 @@ class _Importer:
 
     def _close(self, conn: _Connection | None, seconds: float) -> None:
         client = conn.client if conn else None
+        before = self.carried
+        retries = Counter(before.get("retries", {}))
+        retries.update(self.stats.retries)
         self.manifest.update(
             {
                 "finished_at": _now_iso(),
-                "duration_seconds": round(seconds, 3),
-                "retries": dict(sorted(self.stats.retries.items())),
-                "throttle_wait_seconds": round(self.stats.throttle_wait_seconds, 3),
-                "peak_rss_mb": _peak_rss_mb(),
+                "duration_seconds": round(
+                    seconds + (before.get("duration_seconds") or 0), 3
+                ),
+                "retries": dict(sorted(retries.items())),
+                "throttle_wait_seconds": round(
+                    self.stats.throttle_wait_seconds
+                    + before.get("throttle_wait_seconds", 0.0),
+                    3,
+                ),
+                "peak_rss_mb": max(_peak_rss_mb(), before.get("peak_rss_mb") or 0),
             }
         )
         self.manifest["counts"].update(
             {"found": len(self.latest), "fetched": self.fetched, "failed": self.failed}
         )
+        by_endpoint = Counter(before.get("requests", {}).get("by_endpoint", {}))
+        refreshes = before.get("token_refreshes", 0)
         if client is not None:
-            self.manifest["requests"] = {
-                "total": client.requests_total + 1,
-                "by_endpoint": {
-                    "token": 1 + client.tokens.refreshes,
-                    **client.requests_by_endpoint,
-                },
-            }
-            self.manifest["requests"]["total"] = sum(
-                self.manifest["requests"]["by_endpoint"].values()
-            )
-            self.manifest["token_refreshes"] = client.tokens.refreshes
+            by_endpoint.update(client.requests_by_endpoint)
+            by_endpoint["token"] += 1 + client.tokens.refreshes
+            refreshes += client.tokens.refreshes
+        self.manifest["requests"] = {
+            "total": sum(by_endpoint.values()),
+            "by_endpoint": dict(by_endpoint),
+        }
+        self.manifest["token_refreshes"] = refreshes
         self.run.write_manifest(self.manifest)
+        if self.manifest["status"] == "complete":
+            (self.run.path / CHECKPOINT).unlink(missing_ok=True)
         log.info(
             "run %s %s: found %d, fetched %d, failed %d, %d requests, %.1fs",
             self.config.run_id,
@@ -443,21 +562,50 @@ def list_shops(config: ImportConfig) -> list[dict[str, Any]]:
         return conn.client.get_authorized_shops()
 
 
+def _resumable(config: ImportConfig) -> tuple[RunFolder, dict[str, Any] | None]:
+    """The run folder to resume and its record; None when it never got going."""
+    run = RunFolder(Path(config.output_dir) / config.run_id)
+    if not run.manifest_path.is_file():
+        log.info("run %s left no record; starting it afresh", config.run_id)
+        return RunFolder.create(config.output_dir, config.run_id), None
+    return run, run.read_manifest()
+
+
+def _recorded_config(config: ImportConfig, manifest: dict[str, Any]) -> ImportConfig:
+    """The interrupted run's own parameters, so the resumed catalog is the same."""
+    names = {f.name for f in fields(ImportConfig)}
+    recorded = {k: v for k, v in manifest.get("parameters", {}).items() if k in names}
+    return replace(config, **recorded).validate()
+
+
 def run_import(
     config: ImportConfig,
     *,
     progress: bool = True,
     emulator: Any = None,
     run_folder: RunFolder | None = None,
+    resume: bool = False,
 ) -> ImportResult:
     """Run one import and return its run folder; the manifest says how it went.
 
     `emulator` lets a caller (tests, batch runs) supply a running emulator instead
     of starting one; `run_folder` lets the pipeline create the folder first.
+    With `resume`, an interrupted run (same output dir and run id) carries on from
+    its checkpoint with its recorded parameters; a complete one is left as it is,
+    and one that left no record is started.
     """
     config = config.validate()
-    run = run_folder or RunFolder.create(config.output_dir, config.run_id)
-    importer = _Importer(config, run, progress)
+    previous = None
+    if resume:
+        run, previous = _resumable(config)
+        if previous is not None:
+            if previous.get("status") == "complete":
+                log.info("run %s is already complete; nothing to resume", config.run_id)
+                return ImportResult(run.path, previous)
+            config = _recorded_config(config, previous)
+    else:
+        run = run_folder or RunFolder.create(config.output_dir, config.run_id)
+    importer = _Importer(config, run, progress, previous)
     with _run_log(run):
         importer.execute(emulator)
     return ImportResult(run.path, importer.manifest)

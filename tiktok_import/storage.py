@@ -80,37 +80,68 @@ class RunFolder:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Replace the manifest atomically, so a crash never leaves half a file."""
-        tmp = self.manifest_path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
-        )
-        os.replace(tmp, self.manifest_path)
+        write_json_atomic(self.manifest_path, manifest)
 
 
 class JsonLinesWriter:
-    """Appends one response body per line to a gzip file."""
+    """Appends one response body per line to a gzip file, with durable commit points.
+
+    Each `commit` ends a gzip member and syncs the file, returning its length: a
+    file cut back to that length is a complete gzip stream, so a resumed run can
+    throw away whatever a crash left half-written after the last commit.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lines = 0
-        self._stream = gzip.open(path, "ab")  # noqa: SIM115 - closed by close()
+        self._file = open(path, "ab")  # noqa: SIM115 - closed by close()
+        self._member = self._new_member()
+
+    def _new_member(self) -> gzip.GzipFile:
+        return gzip.GzipFile(fileobj=self._file, mode="wb")
 
     def write(self, body: bytes) -> None:
         # JSON strings cannot hold raw line breaks, so these are only whitespace.
-        self._stream.write(body.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n")
+        self._member.write(body.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n")
         self.lines += 1
 
     def write_json(self, record: dict[str, Any]) -> None:
         self.write(json.dumps(record, ensure_ascii=False).encode())
 
+    def commit(self) -> int:
+        """Make everything written so far durable; return the committed length."""
+        self._member.close()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        committed = self._file.tell()
+        self._member = self._new_member()
+        return committed
+
     def close(self) -> None:
-        self._stream.close()
+        self._member.close()
+        self._file.close()
 
     def __enter__(self) -> JsonLinesWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def restore_committed(path: Path, length: int) -> list[dict[str, Any]]:
+    """Cut a raw file back to its committed length; return the records it keeps."""
+    if not path.exists():
+        return []
+    with path.open("r+b") as stream:
+        stream.truncate(length)
+    return read_json_lines(path) if length else []
+
+
+def write_json_atomic(path: Path, record: Any) -> None:
+    """Replace `path` with `record` as JSON in one step, so a crash never halves it."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def read_json_lines(path: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,113 @@
+"""Kill the import at random points, resume it, get exactly a clean run's catalog."""
+
+import gzip
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tiktok_import.importer import ImportConfig, run_import
+
+TRIALS = 10
+CATALOG = {"catalog_size": 600, "seed": 5, "page_size": 20, "requests_per_second": 300}
+EMULATOR = {"rps": None}
+
+
+def _config(output_dir, run_id):
+    return ImportConfig(
+        output_dir=str(output_dir), run_id=run_id, emulator_options=EMULATOR, **CATALOG
+    )
+
+
+def _launch(output_dir, run_id):
+    script = (
+        "from tiktok_import.importer import ImportConfig, run_import\n"
+        f"run_import(ImportConfig(output_dir={str(output_dir)!r}, run_id={run_id!r}, "
+        f"emulator_options={EMULATOR!r}, **{CATALOG!r}), progress=False)\n"
+    )
+    return subprocess.Popen([sys.executable, "-c", script])
+
+
+def _catalog(run_folder):
+    """What a run holds: product bodies by id, and failed ids."""
+
+    def lines(name):
+        with gzip.open(run_folder / "raw" / name, "rt", encoding="utf-8") as stream:
+            return [json.loads(line) for line in stream]
+
+    bodies = lines("products.jsonl.gz")
+    failures = lines("fetch_failures.jsonl.gz")
+    by_id = {body["data"]["id"]: body["data"] for body in bodies}
+    assert len(by_id) == len(bodies), "a product body was stored twice"
+    failed = [record["product_id"] for record in failures]
+    assert len(set(failed)) == len(failed), "a failure was recorded twice"
+    return by_id, set(failed)
+
+
+def _phase(run_folder):
+    """Where a killed run stopped: not started, search, details, or its status."""
+    manifest = run_folder / "manifest.json"
+    if not manifest.exists():
+        return "not started"
+    status = json.loads(manifest.read_text())["status"]
+    checkpoint = run_folder / "checkpoint.json"
+    if status != "running" or not checkpoint.exists():
+        return status if status != "running" else "search"
+    return "details" if json.loads(checkpoint.read_text())["search_done"] else "search"
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory):
+    output_dir = tmp_path_factory.mktemp("clean")
+    started = time.monotonic()
+    process = _launch(output_dir, "clean")
+    assert process.wait(timeout=300) == 0
+    return _catalog(output_dir / "clean"), time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_killed_runs_resume_to_the_clean_catalog(clean_run, tmp_path):
+    (clean_bodies, clean_failed), clean_seconds = clean_run
+    rng = random.Random(20261203)
+    phases = []
+    for trial in range(TRIALS):
+        run_id = f"killed-{trial}"
+        process = _launch(tmp_path, run_id)
+        time.sleep(rng.uniform(1.0, clean_seconds))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        phases.append(_phase(tmp_path / run_id))
+        assert phases[-1] != "failed", "SIGKILL leaves no chance to write 'failed'"
+
+        result = run_import(_config(tmp_path, run_id), progress=False, resume=True)
+
+        assert result.manifest["status"] == "complete"
+        bodies, failed = _catalog(result.run_folder)
+        assert bodies == clean_bodies
+        assert failed == clean_failed
+        assert result.manifest["counts"] == {
+            "found": len(clean_bodies) + len(clean_failed),
+            "fetched": len(clean_bodies),
+            "failed": len(clean_failed),
+        }
+        assert not (result.run_folder / "checkpoint.json").exists()
+    # The kills should land in both phases of the run, not only before or after it.
+    assert {"search", "details"} <= set(phases), phases
+
+
+def test_resuming_a_run_that_never_started_starts_it(tmp_path):
+    result = run_import(_config(tmp_path, "absent"), progress=False, resume=True)
+    assert result.manifest["status"] == "complete"
+    assert result.manifest["counts"]["found"] == CATALOG["catalog_size"]
+
+
+def test_resuming_a_complete_run_changes_nothing(tmp_path):
+    first = run_import(_config(tmp_path, "done"), progress=False)
+    before = (first.run_folder / "raw" / "products.jsonl.gz").read_bytes()
+    again = run_import(_config(tmp_path, "done"), progress=False, resume=True)
+    assert again.manifest == first.manifest
+    assert (first.run_folder / "raw" / "products.jsonl.gz").read_bytes() == before
