@@ -22,6 +22,8 @@ from . import settings as s
 from .client import PartnerClient
 from .credentials import Credentials
 from .errors import ConfigError, ProductNotFoundError, TikTokImportError
+from .incremental import plan as incremental_plan
+from .incremental import previous_complete_run
 from .pagination import CatalogWalk, Window
 from .redact import RedactingFilter, redact
 from .retry import RateCeiling, RetryPolicy, RetryStats
@@ -65,6 +67,7 @@ class ImportConfig:
     emulator_shops: int = 1
     max_attempts: int = s.DEFAULT_MAX_ATTEMPTS
     timeout_seconds: float = s.DEFAULT_TIMEOUT_SECONDS
+    incremental: bool = False
     env_file: str = ".env"
     emulator_options: dict[str, Any] = field(default_factory=dict)
 
@@ -297,6 +300,7 @@ class _Importer:
             "windows": [],
             "peak_rss_mb": None,
             "resumed": [],
+            "incremental": None,
             "error": None,
         }
         self.carried: dict[str, Any] = {}
@@ -306,7 +310,7 @@ class _Importer:
     def _resume_from(self, previous: dict[str, Any]) -> None:
         """Carry the interrupted run's record and checkpoint into this attempt."""
         self.carried = previous
-        for key in ("started_at", "shop", "resumed"):
+        for key in ("started_at", "shop", "resumed", "incremental"):
             self.manifest[key] = previous.get(key, self.manifest[key])
         self.manifest["resumed"] = [*previous.get("resumed", []), _now_iso()]
         path = self.run.path / CHECKPOINT
@@ -369,10 +373,42 @@ class _Importer:
         log.info(
             "search found %d products in %d windows", len(self.latest), len(windows)
         )
-        if self.config.fetch_details:
-            self._fetch_details(client, sorted(self.latest))
-        else:
+        if not self.config.fetch_details:
             self.fetched = len(self.latest)
+            return
+        carry: dict[str, bytes] = {}
+        if self.config.incremental:
+            carry = self._plan_incremental(str(shop.get("id")))
+        self._fetch_details(client, sorted(self.latest), carry)
+
+    def _plan_incremental(self, shop_id: str) -> dict[str, bytes]:
+        """Bodies to carry forward from the shop's previous complete run."""
+        previous = previous_complete_run(
+            self.config.output_dir, shop_id, self.config.source, self.config.run_id
+        )
+        if previous is None:
+            log.info(
+                "no earlier complete run of shop %s: importing everything", shop_id
+            )
+            self.manifest["incremental"] = {"since_run": None}
+            return {}
+        plan = incremental_plan(previous, self.latest)
+        for name, records in (
+            ("carried_forward.jsonl.gz", [{"product_id": p} for p in plan.carry]),
+            (
+                "disappeared.jsonl.gz",
+                [
+                    {"product_id": pid, "last_update_time": stamp}
+                    for pid, stamp in plan.disappeared.items()
+                ],
+            ),
+        ):
+            self.run.raw(name).unlink(missing_ok=True)
+            with JsonLinesWriter(self.run.raw(name)) as writer:
+                for record in records:
+                    writer.write_json({**record, "from_run": plan.since_run})
+        self.manifest["incremental"] = plan.summary()
+        return plan.carry
 
     def _note_products(self, body: dict[str, Any]) -> int:
         """Record a search page's products; return how many were new."""
@@ -408,8 +444,14 @@ class _Importer:
                 bar.close()
         return walk.windows
 
-    def _fetch_details(self, client: PartnerClient, ids: list[str]) -> None:
-        """Fetch every product concurrently; only this thread writes the raw files."""
+    def _fetch_details(
+        self, client: PartnerClient, ids: list[str], carry: dict[str, bytes]
+    ) -> None:
+        """Fetch every product concurrently; only this thread writes the raw files.
+
+        Bodies in `carry` (an incremental run's unchanged products) are copied
+        from the previous run instead of fetched.
+        """
         done = {b["data"]["id"] for b in self._restore("products.jsonl.gz")}
         failed = {r["product_id"] for r in self._restore("fetch_failures.jsonl.gz")}
         self.fetched, self.failed = len(done), len(failed)
@@ -417,6 +459,11 @@ class _Importer:
             JsonLinesWriter(self.run.raw("products.jsonl.gz")) as products,
             JsonLinesWriter(self.run.raw("fetch_failures.jsonl.gz")) as failures,
         ):
+            for pid, line in carry.items():
+                if pid not in done:
+                    products.write(line.rstrip(b"\n"))
+                    done.add(pid)
+                    self.fetched += 1
             todo = [pid for pid in ids if pid not in done and pid not in failed]
             if len(todo) < len(ids):
                 log.info("%d product details already stored", len(ids) - len(todo))
