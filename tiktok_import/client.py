@@ -45,6 +45,8 @@ FATAL_HINTS = {
     s.CODE_REFRESH_TOKEN_EXPIRED: _REAUTHORIZE,
     s.CODE_REFRESH_TOKEN_UNKNOWN: _REAUTHORIZE,
 }
+# Connections kept open per host: the most detail workers an import may use.
+POOL_SIZE = 32
 _RETRIABLE_CODES = {
     s.CODE_TOO_MANY_REQUESTS: "throttle_code",
     s.CODE_INTERNAL_ERROR: "internal_error",
@@ -93,7 +95,7 @@ def check_envelope(response: requests.Response, path: str) -> dict[str, Any]:
     message = redact(str(body.get("message", "")))
     common["request_id"] = str(body.get("request_id", ""))
     common["code"] = code
-    if code in _RETRIABLE_CODES:
+    if code in _RETRIABLE_CODES and status < 500:  # an HTTP 5xx is http_5xx
         raise RetriableApiError(
             message, reason=_RETRIABLE_CODES[code], retry_after=retry_after, **common
         )
@@ -130,6 +132,7 @@ class PartnerClient:
         retry: RetryPolicy,
         timeout: float = s.DEFAULT_TIMEOUT_SECONDS,
         session: requests.Session | None = None,
+        pool_size: int = POOL_SIZE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
@@ -137,7 +140,16 @@ class PartnerClient:
         self.retry = retry
         self.timeout = timeout
         self.shop_cipher: str | None = None
-        self._session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            # One kept-alive connection per worker; requests keeps 10 by default and
+            # opens (then drops) a new connection for every call above that.
+            adapter = requests.adapters.HTTPAdapter(
+                pool_connections=2, pool_maxsize=pool_size
+            )
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self._session = session
         self._auth = PartnerAuth(app_key, app_secret, tokens.access_token)
         self._lock = threading.Lock()
         self.requests_by_endpoint: Counter[str] = Counter()

@@ -1,0 +1,56 @@
+"""Mapping a million Get Product bodies to parquet: products/s and peak RSS.
+
+Builds a scratch run folder (emulator bodies, see `_common.make_run`), then times
+`tiktok_import.mapping.map_run` in a fresh interpreter and reads its peak RSS
+from `resource.getrusage`.
+
+    .venv/bin/python bench/mapping.py [--products 1000000] [--unique 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from _common import child_peak_rss_mb, make_run, save, scratch
+
+CHILD = """
+import time
+from tiktok_import.mapping import map_run
+started = time.perf_counter()
+products, skus = map_run({run!r})
+print("SECONDS", time.perf_counter() - started, products.height, skus.height)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--products", type=int, default=1_000_000)
+    parser.add_argument("--unique", type=int, default=20_000)
+    args = parser.parse_args()
+    with scratch("bench-map-") as folder:
+        started = time.perf_counter()
+        run = make_run(folder, args.products, args.unique)
+        built = time.perf_counter() - started
+        raw_mb = (run / "raw" / "products.jsonl.gz").stat().st_size / 2**20
+        peak, out = child_peak_rss_mb(CHILD.format(run=str(run)))
+    line = next(x for x in out.splitlines() if x.startswith("SECONDS"))
+    _, seconds, products, skus = line.split()
+    seconds = float(seconds)
+    save(
+        "mapping",
+        {
+            "command": "bench/mapping.py",
+            "products": int(products),
+            "skus": int(skus),
+            "raw_gz_mb": round(raw_mb, 1),
+            "build_seconds": round(built, 1),
+            "map_seconds": round(seconds, 2),
+            "products_per_second": round(int(products) / seconds),
+            "peak_rss_mb": peak,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
