@@ -98,7 +98,8 @@ class JsonLinesWriter:
         self._member = self._new_member()
 
     def _new_member(self) -> gzip.GzipFile:
-        return gzip.GzipFile(fileobj=self._file, mode="wb")
+        # Level 6: about twice as fast as the default 9, for a few per cent more bytes.
+        return gzip.GzipFile(fileobj=self._file, mode="wb", compresslevel=6)
 
     def write(self, body: bytes) -> None:
         # JSON strings cannot hold raw line breaks, so these are only whitespace.
