@@ -102,15 +102,7 @@ def load_run(run_folder: str | Path) -> RunData:
     else:
         logger.warning("%s is missing: no failure is reported", failures_path)
         failures = pl.DataFrame(schema=_FAILURES_SCHEMA)
-    summary_path = folder / "validation" / "summary.json"
-    summary = None
-    if summary_path.is_file():
-        try:
-            summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise ConfigError(
-                f"{summary_path} is not valid JSON ({exc}): re-run the validation"
-            ) from None
+    summary = _optional_json(folder / "validation" / "summary.json", "the validation")
     skus_path = tables / "skus.parquet"
     skus = None
     if skus_path.is_file():
@@ -298,20 +290,22 @@ def _run_facts(manifest: dict[str, Any]) -> dict[str, Any]:
     return drop_secrets(facts)
 
 
+def _optional_json(path: Path, step: str) -> Any:
+    """A step's JSON output, None when the step has not run; corrupt is an error."""
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not valid JSON ({exc}): re-run {step}") from None
+
+
 def _comparison(folder: Path) -> dict[str, Any] | None:
     """The optional Shopee comparison's summary and charts, or None when absent."""
     directory = folder / COMPARISON_DIR
     if not directory.is_dir():
         return None
-    summary_path = directory / "summary.json"
-    summary = None
-    if summary_path.is_file():
-        try:
-            summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise ConfigError(
-                f"{summary_path} is not valid JSON ({exc}): re-run the comparison"
-            ) from None
+    summary = _optional_json(directory / "summary.json", "the comparison")
     chart_paths = sorted(directory.glob("*.png"))
     return {
         "summary": drop_secrets(summary),
