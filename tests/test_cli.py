@@ -158,3 +158,31 @@ def test_batch_of_three_emulated_shops(tmp_path):
         assert manifest["counts"]["found"] == 40
         shops.add(manifest["shop"]["id"])
     assert len(shops) == 3
+
+
+def test_resume_needs_a_single_run_id(tmp_path, capsys):
+    code = main(["run", "--resume", "--output-dir", str(tmp_path)])
+    assert code == 2
+    assert "--resume carries on one run" in capsys.readouterr().err
+
+
+def test_resume_through_the_command_finishes_an_interrupted_run(tmp_path):
+    from tiktok_import.importer import ImportConfig, run_import
+
+    # An interrupted run: the import stopped (here: a fatal error) before details.
+    config = ImportConfig(output_dir=str(tmp_path), run_id="again", catalog_size=50)
+    run_import(config, progress=False)
+    manifest_path = tmp_path / "again" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["status"] = "failed"
+    manifest_path.write_text(json.dumps(manifest))
+
+    completed = _cli(
+        "run", "--resume", "--run-id", "again", "--output-dir", str(tmp_path)
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["counts"]["found"] == 50
+    assert len(manifest["resumed"]) == 1
+    assert (tmp_path / "again" / "report.html").is_file()

@@ -55,6 +55,17 @@ def _parser() -> argparse.ArgumentParser:
         help="JSON list of runs, each an object of run parameters (e.g. shop, run_id)",
     )
     run.add_argument("--parallel", type=int, default=1, help="runs at once (batches)")
+    run.add_argument(
+        "--incremental",
+        action="store_true",
+        help="fetch details only for products changed since the shop's last "
+        "complete run; carry the rest forward",
+    )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="carry on the interrupted run named by --run-id from its checkpoint",
+    )
     run.add_argument("--catalog-size", type=int, default=s.DEFAULT_CATALOG_SIZE)
     run.add_argument("--seed", type=int, default=s.DEFAULT_SEED)
     run.add_argument("--emulator-shops", type=int, default=1)
@@ -104,7 +115,7 @@ def _params_file(path: str) -> list[dict]:
 
 def _run(args: argparse.Namespace) -> int:
     from .importer import list_shops
-    from .pipeline import ShopeeSource, batch_configs, run_batch
+    from .pipeline import ShopeeSource, batch_configs, run_batch, run_pipeline
 
     config = ImportConfig(
         source=args.source,
@@ -118,7 +129,17 @@ def _run(args: argparse.Namespace) -> int:
         workers=args.workers,
         run_id=args.run_id,
         output_dir=args.output_dir,
+        incremental=args.incremental,
     ).validate()
+    shopee = ShopeeSource(args.shopee_source, args.shopee_kind).check()
+    if args.resume:
+        if not args.run_id or len(args.shop) > 1 or args.all_shops or args.params_file:
+            raise ConfigError(
+                "--resume carries on one run: give its --run-id (and --output-dir), "
+                "without --all-shops, several --shop or --params-file"
+            )
+        print(run_pipeline(config, shopee, resume=True))
+        return 0
     shops = args.shop if len(args.shop) > 1 else []
     if args.all_shops:
         shops = [str(shop["id"]) for shop in list_shops(config)]
@@ -127,7 +148,6 @@ def _run(args: argparse.Namespace) -> int:
         batch_configs(config, shops, overrides) if shops or overrides else [config]
     )
     failed = 0
-    shopee = ShopeeSource(args.shopee_source, args.shopee_kind).check()
     for outcome in run_batch(configs, args.parallel, shopee):
         if outcome.error:
             failed += 1

@@ -9,6 +9,7 @@ from typing import Any
 
 from .errors import ConfigError, TikTokImportError
 from .importer import ImportConfig
+from .notebook import refuse_secret_parameters
 from .storage import RunFolder
 
 log = logging.getLogger(__name__)
@@ -85,11 +86,20 @@ def _import_parameters(config: ImportConfig) -> dict[str, Any]:
         "workers": config.workers,
         "run_id": config.run_id,
         "output_dir": str(Path(config.output_dir).resolve()),
+        "incremental": config.incremental,
         "progress": False,
     }
 
 
-def _execute(notebook: str, output: Path, parameters: dict[str, Any]) -> None:
+def execute_notebook(notebook: str, output: Path, parameters: dict[str, Any]) -> None:
+    """Run one of the package's notebooks through papermill into `output`.
+
+    Raises:
+        ConfigError: a parameter's name looks like a secret (papermill would write
+            its value into `output`), or the notebook is missing.
+        StepFailed: a cell raised; the message names the notebook and the cell.
+    """
+    refuse_secret_parameters(parameters, notebook)
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -118,17 +128,27 @@ def _execute(notebook: str, output: Path, parameters: dict[str, Any]) -> None:
         ) from None
 
 
-def run_pipeline(config: ImportConfig, shopee: ShopeeSource | None = None) -> Path:
-    """Import, then validate, chart, compare and report; return the run folder."""
+def run_pipeline(
+    config: ImportConfig, shopee: ShopeeSource | None = None, resume: bool = False
+) -> Path:
+    """Import, then validate, chart, compare and report; return the run folder.
+
+    With `resume`, the import carries on an interrupted run of the same run id
+    from its checkpoint, and the later steps run again on the finished import.
+    """
     config = config.validate()
     shopee = (shopee or ShopeeSource()).check()
-    run = RunFolder.create(config.output_dir, config.run_id)
+    if resume:
+        run = RunFolder(Path(config.output_dir) / config.run_id)
+    else:
+        run = RunFolder.create(config.output_dir, config.run_id)
     notebooks = run.path / "notebooks"
-    notebooks.mkdir(exist_ok=True)
-    _execute(IMPORT_NOTEBOOK, notebooks / IMPORT_NOTEBOOK, _import_parameters(config))
+    notebooks.mkdir(parents=True, exist_ok=True)
+    parameters = {**_import_parameters(config), "resume": resume}
+    execute_notebook(IMPORT_NOTEBOOK, notebooks / IMPORT_NOTEBOOK, parameters)
     for notebook, parameters in follow_up_steps(config, shopee):
         parameters = {"run_folder": str(run.path.resolve()), **parameters}
-        _execute(notebook, notebooks / notebook, parameters)
+        execute_notebook(notebook, notebooks / notebook, parameters)
     return run.path
 
 

@@ -42,3 +42,19 @@ class RedactingFilter(logging.Filter):
         record.msg = redact(record.getMessage())
         record.args = None
         return True
+
+
+# urllib3 logs every request line, query included, at DEBUG: the token calls
+# carry app_secret and refresh_token there, and every API call its sign.
+HTTP_LOGGERS = ("urllib3.connectionpool",)
+
+
+def mask_http_logs() -> None:
+    """Mask secrets in the HTTP library's own log lines (done once, on import)."""
+    for name in HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
+mask_http_logs()

@@ -12,7 +12,8 @@ import pyrate_limiter
 import requests
 import tenacity
 
-from .errors import ConfigError, RetriableApiError
+from .errors import ApiError, ConfigError, RetriableApiError
+from .redact import redact
 from .settings import MAX_RPS
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,24 @@ class RetryPolicy:
             before_sleep=lambda state: self._before_sleep(state, what),
             reraise=True,
         )
-        return retrying(fn)
+        try:
+            return retrying(fn)
+        except requests.exceptions.RequestException as exc:
+            reason = retry_reason(exc)
+            if reason is None:
+                raise ApiError(
+                    f"the request could not be made: {redact(str(exc))}",
+                    path=what,
+                    hint="Check the base URL (TIKTOK_API_BASE_URL).",
+                ) from None
+            # requests puts the whole URL, query and sign included, in its messages.
+            raise RetriableApiError(
+                f"gave up after {self.max_attempts} attempts, the last one: "
+                f"{redact(str(exc))}",
+                reason=reason,
+                path=what,
+                hint="Check the network and the base URL, or raise max_attempts.",
+            ) from None
 
     def _before_sleep(self, state: tenacity.RetryCallState, what: str) -> None:
         exc = state.outcome.exception()

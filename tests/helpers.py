@@ -1,0 +1,68 @@
+"""Checks shared by the tests that import from the emulator."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tiktok_import.settings import CODE_PRODUCT_NOT_FOUND
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    """The records of a `.jsonl.gz` raw file."""
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        return [json.loads(line) for line in stream]
+
+
+def listed_ids(run_folder: Path) -> Counter[str]:
+    """How often each product id appears in the run's Search Products pages."""
+    return Counter(
+        str(product["id"])
+        for page in read_lines(run_folder / "raw/search_pages.jsonl.gz")
+        for product in page["data"].get("products") or []
+    )
+
+
+def assert_matches_ground_truth(
+    run_folder: Path, truth: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Each ground-truth product appears once: fetched, or failed with its reason.
+
+    A run without details (`fetch_details` false) must have listed every product
+    of the ground truth, vanishing ones included. Returns the manifest.
+    """
+    manifest = json.loads((run_folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete", manifest["error"]
+    assert manifest["error"] is None
+    if not manifest["parameters"]["fetch_details"]:
+        assert set(listed_ids(run_folder)) == {p["id"] for p in truth}
+        assert manifest["counts"] == {
+            "found": len(truth),
+            "fetched": len(truth),
+            "failed": 0,
+        }
+        return manifest
+
+    fetched = Counter(
+        body["data"]["id"] for body in read_lines(run_folder / "raw/products.jsonl.gz")
+    )
+    failures = read_lines(run_folder / "raw/fetch_failures.jsonl.gz")
+    failed = Counter(record["product_id"] for record in failures)
+    assert max(fetched.values(), default=1) == 1, "a product was stored twice"
+    assert max(failed.values(), default=1) == 1, "a failure was recorded twice"
+    assert not set(fetched) & set(failed)
+    assert set(fetched) == {p["id"] for p in truth if not p["vanishes"]}
+    assert set(failed) == {p["id"] for p in truth if p["vanishes"]}
+    assert all(
+        record["code"] == CODE_PRODUCT_NOT_FOUND and record["message"]
+        for record in failures
+    )
+    assert manifest["counts"] == {
+        "found": len(truth),
+        "fetched": len(fetched),
+        "failed": len(failed),
+    }
+    return manifest
