@@ -204,11 +204,10 @@ class PartnerClient:
                 json_body, separators=(",", ":"), ensure_ascii=False
             ).encode()
 
-        def attempt() -> tuple[dict[str, Any], bytes]:
+        def send() -> tuple[dict[str, Any], bytes]:
             self.ceiling.acquire()
             with self._lock:
                 self.requests_by_endpoint[endpoint] += 1
-            token = self.tokens.access_token()
             request = requests.Request(
                 method,
                 self.base_url + path,
@@ -221,10 +220,20 @@ class PartnerClient:
                 self._session.prepare_request(request), timeout=self.timeout
             )
             log.debug("%s %s -> HTTP %d", method, path, response.status_code)
+            return check_envelope(response, path), response.content
+
+        def attempt() -> tuple[dict[str, Any], bytes]:
+            token = self.tokens.access_token()
             try:
-                return check_envelope(response, path), response.content
-            except TokenExpiredError as exc:
+                return send()
+            except TokenExpiredError:
+                # Refresh once (or take the token another thread just got) and
+                # send again within the same attempt.
                 self.tokens.refresh(token)
+                self.retry.stats.record("token_expired", 0.0)
+            try:
+                return send()
+            except TokenExpiredError as exc:
                 raise RetriableApiError(
                     exc.api_message, reason="token_expired", retry_after=0.0, path=path
                 ) from exc

@@ -15,13 +15,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import requests
 from tqdm.auto import tqdm
 
 from . import __version__
 from . import settings as s
 from .client import PartnerClient
 from .credentials import Credentials
-from .errors import ConfigError, ProductNotFoundError, TikTokImportError
+from .errors import (
+    ConfigError,
+    ProductNotFoundError,
+    RetriableApiError,
+    TikTokImportError,
+)
 from .incremental import plan as incremental_plan
 from .incremental import previous_complete_run
 from .pagination import CatalogWalk, Window
@@ -66,6 +72,7 @@ class ImportConfig:
     output_dir: str = s.DEFAULT_OUTPUT_DIR
     emulator_shops: int = 1
     max_attempts: int = s.DEFAULT_MAX_ATTEMPTS
+    retry_initial_wait: float = 0.5
     timeout_seconds: float = s.DEFAULT_TIMEOUT_SECONDS
     incremental: bool = False
     env_file: str = ".env"
@@ -83,6 +90,11 @@ class ImportConfig:
         _check_int("max_attempts", self.max_attempts, 1, 100)
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise ConfigError(f"seed must be a whole number, got {self.seed!r}")
+        if not 0 <= float(self.retry_initial_wait) <= 60:
+            raise ConfigError(
+                "retry_initial_wait must be 0..60 seconds, "
+                f"got {self.retry_initial_wait!r}"
+            )
         if not 0 < float(self.timeout_seconds) <= 600:
             raise ConfigError(
                 "timeout_seconds must be above 0 and at most 600, "
@@ -214,10 +226,21 @@ def _connect(
             app_secret,
             TokenManager(token_client, store, pair),
             ceiling=RateCeiling(config.ceiling),
-            retry=RetryPolicy(config.max_attempts, stats),
+            retry=RetryPolicy(
+                config.max_attempts, stats, initial_wait=config.retry_initial_wait
+            ),
             timeout=config.timeout_seconds,
         )
         yield _Connection(config.source, base_url, client)
+
+
+def _storage_error(exc: OSError) -> ConfigError:
+    where = exc.filename or "the run folder"
+    return ConfigError(
+        f"cannot write {where} ({exc.strerror or exc}): free some space or choose "
+        "another --output-dir; what was written so far is kept, and --resume "
+        "carries on from it"
+    )
 
 
 def _now_iso() -> str:
@@ -339,7 +362,12 @@ class _Importer:
         try:
             with _connect(self.config, self.stats, emulator) as conn:
                 self.manifest["base_url"] = conn.base_url
-                self._import(conn.client)
+                try:
+                    self._import(conn.client)
+                except OSError as exc:
+                    if isinstance(exc, requests.RequestException):
+                        raise
+                    raise _storage_error(exc) from None
             self.manifest["status"] = "complete"
         except BaseException as exc:
             self.manifest["status"] = "failed"
@@ -537,17 +565,19 @@ class _Importer:
     ) -> None:
         try:
             _, raw = future.result()
-        except ProductNotFoundError as exc:
+        except (ProductNotFoundError, RetriableApiError) as exc:
+            # Gone (12019150), or still failing after every retry: the product is
+            # recorded as failed with its reason and the import goes on.
             self.failed += 1
             failures.write_json(
                 {
                     "product_id": pid,
-                    "code": exc.code,
+                    "code": exc.code if exc.code is not None else exc.reason,
                     "message": exc.api_message,
                     "request_id": exc.request_id,
                 }
             )
-            log.info("product %s failed: code %s, %s", pid, exc.code, exc.api_message)
+            log.warning("product %s failed: %s", pid, exc)
             return
         products.write(raw)
         self.fetched += 1
@@ -588,7 +618,10 @@ class _Importer:
             "by_endpoint": dict(by_endpoint),
         }
         self.manifest["token_refreshes"] = refreshes
-        self.run.write_manifest(self.manifest)
+        try:
+            self.run.write_manifest(self.manifest)
+        except OSError as exc:  # e.g. the disk is full: say so, keep the first error
+            log.error("could not write %s: %s", self.run.manifest_path, exc)
         if self.manifest["status"] == "complete":
             (self.run.path / CHECKPOINT).unlink(missing_ok=True)
         log.info(

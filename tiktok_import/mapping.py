@@ -206,8 +206,9 @@ def _read(bodies: Bodies, schema: dict[str, pl.DataType], what: str) -> pl.DataF
         # ops over the many small chunks read_lines makes are several times slower.
         return decoded.unnest("body").rechunk()
     except (pl.exceptions.PolarsError, ValueError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise ConfigError(
-            f"{what} do not have the published shape ({exc}); expected one "
+            f"{what} do not have the published shape ({first_line}); expected one "
             "JSON response body per line"
         ) from None
 
@@ -551,6 +552,8 @@ def _parse_file(
         raise ConfigError(f"{path} is missing: the run folder is incomplete") from None
     except (OSError, EOFError) as exc:
         raise ConfigError(f"{path} is corrupt ({exc}): re-run the import") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{path} is corrupt: {exc}; re-run the import") from None
     if not frames:
         return parse(b"")
     return pl.concat(frames).rechunk()
