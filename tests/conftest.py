@@ -19,6 +19,13 @@ from tiktok_import.emulator import Emulator, EmulatorConfig
 from tiktok_import.signing import compute_sign
 
 
+@pytest.fixture(autouse=True)
+def private_token_file(tmp_path_factory, monkeypatch):
+    """Live-mode tests keep refreshed tokens in a temporary file, not in ~/.config."""
+    folder = tmp_path_factory.mktemp("tokens")
+    monkeypatch.setenv("TIKTOK_TOKEN_FILE", str(folder / "tokens.json"))
+
+
 def get_tokens(emulator: Emulator) -> dict[str, Any]:
     """Trade a fresh auth code for a token pair; the response's `data`."""
     response = requests.get(

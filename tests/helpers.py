@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from tiktok_import.settings import CODE_PRODUCT_NOT_FOUND
+
+# TikTok's and Shopee's published references: shared/ lies beside the clone (CI
+# lays a copy there); TIKTOK_IMPORT_REFERENCE points elsewhere.
+REFERENCE = Path(
+    os.environ.get(
+        "TIKTOK_IMPORT_REFERENCE",
+        Path(__file__).resolve().parents[2] / "shared" / "reference",
+    )
+)
 
 
 def read_lines(path: Path) -> list[dict[str, Any]]:

@@ -186,3 +186,38 @@ def test_resume_through_the_command_finishes_an_interrupted_run(tmp_path):
     assert manifest["counts"]["found"] == 50
     assert len(manifest["resumed"]) == 1
     assert (tmp_path / "again" / "report.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        pytest.param(
+            '{"timeout_seconds": "abc"}',
+            "timeout_seconds must be a number",
+            id="text-number",
+        ),
+        pytest.param('{"run_id": 5}', "run_id must be text", id="number-text"),
+        pytest.param(
+            '{"fetch_details": "no"}',
+            "fetch_details must be true or false",
+            id="text-bool",
+        ),
+    ],
+)
+def test_params_file_values_are_type_checked(entry, expected, tmp_path, capsys):
+    params = tmp_path / "runs.json"
+    params.write_text(f"[{entry}]")
+    code = main(
+        ["run", "--params-file", str(params), "--output-dir", str(tmp_path / "o")]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert expected in err and "Traceback" not in err
+
+
+def test_a_numeric_shop_id_is_taken_as_text():
+    from tiktok_import.importer import ImportConfig
+
+    assert (
+        ImportConfig(shop=7499654443147356962).validate().shop == "7499654443147356962"
+    )

@@ -5,20 +5,14 @@ import gzip
 import json
 import os
 import threading
-from pathlib import Path
 
 import pytest
+from helpers import REFERENCE
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from tiktok_import.importer import ImportConfig, run_import
 
-REFERENCE = Path(
-    os.environ.get(
-        "TIKTOK_IMPORT_REFERENCE",
-        Path(__file__).resolve().parents[2] / "shared" / "reference",
-    )
-)
 SAMPLES = REFERENCE / "tiktok" / "samples"
 
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 import copy
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from helpers import REFERENCE
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-REFERENCE = Path("/work/shared/reference/tiktok")
-SPEC_PATH = REFERENCE / "openapi-product-subset.json"
-SAMPLES = REFERENCE / "samples"
+TIKTOK_REFERENCE = REFERENCE / "tiktok"
+SPEC_PATH = TIKTOK_REFERENCE / "openapi-product-subset.json"
+SAMPLES = TIKTOK_REFERENCE / "samples"
 
 SEARCH = "/product/{version}/products/search"
 PRODUCT = "/product/202309/products/{product_id}"

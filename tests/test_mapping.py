@@ -9,13 +9,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import REFERENCE
 from polars.testing import assert_frame_equal
 
 from tiktok_import import mapping
 from tiktok_import.errors import ConfigError
 
 DATA = Path(__file__).parent / "data" / "tiktok"
-SAMPLES = Path("/work/shared/reference/tiktok/samples")
+SAMPLES = REFERENCE / "tiktok" / "samples"
 SHOP_ID = "7494000000000000001"
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import settings as s
+from .credentials import Credentials
 from .errors import ConfigError, TikTokImportError
 from .importer import SOURCES, ImportConfig
 from .storage import default_output_dir
@@ -132,6 +133,9 @@ def _run(args: argparse.Namespace) -> int:
         incremental=args.incremental,
     ).validate()
     shopee = ShopeeSource(args.shopee_source, args.shopee_kind).check()
+    if config.source == "live":
+        # Before any folder or kernel: missing credentials are said at once.
+        Credentials.from_env(config.env_file)
     if args.resume:
         if not args.run_id or len(args.shop) > 1 or args.all_shops or args.params_file:
             raise ConfigError(
@@ -161,7 +165,14 @@ def _emulator(args: argparse.Namespace) -> int:
     from .emulator import EmulatorConfig, serve, write_ground_truth
 
     if args.emulator_command == "catalog":
-        write_ground_truth(args.size, args.seed, args.out, shops=args.shops)
+        try:
+            write_ground_truth(args.size, args.seed, args.out, shops=args.shops)
+        except ValueError as exc:
+            raise ConfigError(f"emulator catalog: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write {args.out} ({exc.strerror}): choose another --out"
+            ) from None
         print(args.out)
         return 0
     options = {} if args.rps is None else {"rps": args.rps or None}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from dotenv.parser import parse_stream
@@ -32,7 +32,7 @@ class Credentials:
     refresh_token: str = ""
     api_base_url: str = API_BASE_URL
     auth_base_url: str = AUTH_BASE_URL
-    token_file: Path | None = field(default=None)
+    token_file: Path | None = None
 
     def __repr__(self) -> str:
         return (
@@ -56,7 +56,9 @@ class Credentials:
             )
         for name in SECRET_NAMES:
             register_secret(values.get(name))
-        token_file = values.get(ENV_TOKEN_FILE)
+        token_file = values.get(ENV_TOKEN_FILE) or default_token_file(
+            values[ENV_APP_KEY]
+        )
         return cls(
             app_key=values[ENV_APP_KEY],
             app_secret=values[ENV_APP_SECRET],
@@ -64,8 +66,18 @@ class Credentials:
             refresh_token=values.get(ENV_REFRESH_TOKEN, ""),
             api_base_url=values.get(ENV_API_BASE_URL) or API_BASE_URL,
             auth_base_url=values.get(ENV_AUTH_BASE_URL) or AUTH_BASE_URL,
-            token_file=Path(token_file).expanduser() if token_file else None,
+            token_file=Path(token_file).expanduser(),
         )
+
+
+def default_token_file(app_key: str) -> Path:
+    """Where refreshed tokens are kept when TIKTOK_TOKEN_FILE is not set.
+
+    A refresh invalidates the old refresh token, so the new pair must outlive
+    the run: kept in memory only, the next run would start from a dead token.
+    """
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in app_key)
+    return Path("~/.config/tiktok-import").expanduser() / f"tokens-{safe}.json"
 
 
 def read_env_file(path: Path) -> dict[str, str]:

@@ -38,6 +38,7 @@ from .storage import (
     RunFolder,
     check_run_id,
     restore_committed,
+    utc_now_iso,
     write_json_atomic,
 )
 from .tokens import (
@@ -79,6 +80,28 @@ class ImportConfig:
     emulator_options: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> ImportConfig:
+        # Values may come from a JSON params file: check their types, not only
+        # their ranges. A numeric shop id is what one naturally writes there.
+        shop = self.shop
+        if isinstance(shop, int) and not isinstance(shop, bool):
+            shop = str(shop)
+        for name, value in (
+            ("shop", shop),
+            ("source", self.source),
+            ("run_id", self.run_id),
+            ("output_dir", self.output_dir),
+        ):
+            if not isinstance(value, str):
+                raise ConfigError(f"{name} must be text, got {value!r}")
+        for name in ("fetch_details", "incremental"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(
+                    f"{name} must be true or false, got {getattr(self, name)!r}"
+                )
+        for name in ("timeout_seconds", "retry_initial_wait"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"{name} must be a number, got {value!r}")
         if self.source not in SOURCES:
             raise ConfigError(
                 f"source must be one of {', '.join(SOURCES)}, got {self.source!r}"
@@ -113,7 +136,7 @@ class ImportConfig:
         run_id = check_run_id(
             self.run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         )
-        return replace(self, run_id=run_id)
+        return replace(self, run_id=run_id, shop=shop)
 
     @property
     def ceiling(self) -> float:
@@ -201,6 +224,7 @@ def _connect(
                 if creds.token_file
                 else MemoryTokenStore()
             )
+            log.info("refreshed tokens are kept in %s", creds.token_file)
         else:
             from .emulator import Emulator, EmulatorConfig
 
@@ -241,10 +265,6 @@ def _storage_error(exc: OSError) -> ConfigError:
         "another --output-dir; what was written so far is kept, and --resume "
         "carries on from it"
     )
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _peak_rss_mb() -> float:
@@ -310,7 +330,7 @@ class _Importer:
             "package_version": __version__,
             "source": config.source,
             "base_url": None,
-            "started_at": _now_iso(),
+            "started_at": utc_now_iso(),
             "finished_at": None,
             "duration_seconds": None,
             "parameters": config.public_parameters(),
@@ -335,7 +355,7 @@ class _Importer:
         self.carried = previous
         for key in ("started_at", "shop", "resumed", "incremental"):
             self.manifest[key] = previous.get(key, self.manifest[key])
-        self.manifest["resumed"] = [*previous.get("resumed", []), _now_iso()]
+        self.manifest["resumed"] = [*previous.get("resumed", []), utc_now_iso()]
         path = self.run.path / CHECKPOINT
         if path.is_file():
             self.checkpoint = json.loads(path.read_text(encoding="utf-8"))
@@ -591,7 +611,7 @@ class _Importer:
         retries.update(self.stats.retries)
         self.manifest.update(
             {
-                "finished_at": _now_iso(),
+                "finished_at": utc_now_iso(),
                 "duration_seconds": round(
                     seconds + (before.get("duration_seconds") or 0), 3
                 ),
@@ -611,7 +631,11 @@ class _Importer:
         refreshes = before.get("token_refreshes", 0)
         if client is not None:
             by_endpoint.update(client.requests_by_endpoint)
-            by_endpoint["token"] += 1 + client.tokens.refreshes
+            # Emulator runs get their first pair from an auth code; live ones
+            # start from the environment's tokens.
+            by_endpoint["token"] += client.tokens.refreshes + (
+                self.config.source == "emulator"
+            )
             refreshes += client.tokens.refreshes
         self.manifest["requests"] = {
             "total": sum(by_endpoint.values()),

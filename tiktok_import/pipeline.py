@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 from .errors import ConfigError, TikTokImportError
 from .importer import ImportConfig
 from .notebook import refuse_secret_parameters
-from .storage import RunFolder
+from .storage import RunFolder, utc_now_iso, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +42,21 @@ class ShopeeSource:
                 f"shopee kind must be one of {', '.join(SHOPEE_KINDS)}, "
                 f"got {self.kind!r}"
             )
-        if self.path and not Path(self.path).exists():
+        path = Path(self.path)
+        if self.path and not path.exists():
             raise ConfigError(
                 f"Shopee source {self.path} does not exist: pass a folder of saved "
                 "Shopee API responses or a mass-update .xlsx export"
+            )
+        is_xlsx = path.is_file() and zipfile.is_zipfile(path)
+        if self.path and self.kind == "xlsx" and not is_xlsx:
+            raise ConfigError(
+                f"Shopee source {self.path} is not an .xlsx workbook: pass the "
+                "mass-update export, or --shopee-kind api for saved API responses"
+            )
+        if self.path and self.kind == "api" and is_xlsx:
+            raise ConfigError(
+                f"Shopee source {self.path} is a spreadsheet: add --shopee-kind xlsx"
             )
         return ShopeeSource(
             str(Path(self.path).resolve()) if self.path else "", self.kind
@@ -128,11 +141,63 @@ def execute_notebook(notebook: str, output: Path, parameters: dict[str, Any]) ->
         ) from None
 
 
+PIPELINE_RECORD = "pipeline.json"
+# Steps whose failure leaves the later ones nothing to work on.
+_BLOCKING = {IMPORT_NOTEBOOK, VALIDATE_NOTEBOOK}
+
+
+class _StepLog:
+    """`<run>/pipeline.json`: each notebook's status, written as the run goes."""
+
+    def __init__(self, run: RunFolder, notebooks: list[str]) -> None:
+        self.path = run.path / PIPELINE_RECORD
+        self.steps = [
+            {
+                "notebook": name,
+                "status": "pending",
+                "started_at": None,
+                "finished_at": None,
+                "error": None,
+            }
+            for name in notebooks
+        ]
+        self._write()
+
+    def _write(self) -> None:
+        write_json_atomic(self.path, {"steps": self.steps})
+
+    def run(self, index: int, step: Callable[[], None]) -> str | None:
+        """Run one step, recording it; return its error message, or None."""
+        record = self.steps[index]
+        record.update(status="running", started_at=utc_now_iso())
+        self._write()
+        error = None
+        try:
+            step()
+        except TikTokImportError as exc:
+            error = str(exc)
+        record.update(
+            status="failed" if error else "complete",
+            finished_at=utc_now_iso(),
+            error=error,
+        )
+        self._write()
+        return error
+
+    def skip_rest(self, after: int) -> None:
+        for record in self.steps[after + 1 :]:
+            record["status"] = "skipped"
+        self._write()
+
+
 def run_pipeline(
     config: ImportConfig, shopee: ShopeeSource | None = None, resume: bool = False
 ) -> Path:
     """Import, then validate, chart, compare and report; return the run folder.
 
+    Each step's status goes to `<run>/pipeline.json`. A failed import or
+    validation stops the run; a failed chart or comparison step still lets the
+    report be written (it says what failed), and the pipeline then raises.
     With `resume`, the import carries on an interrupted run of the same run id
     from its checkpoint, and the later steps run again on the finished import.
     """
@@ -144,11 +209,27 @@ def run_pipeline(
         run = RunFolder.create(config.output_dir, config.run_id)
     notebooks = run.path / "notebooks"
     notebooks.mkdir(parents=True, exist_ok=True)
-    parameters = {**_import_parameters(config), "resume": resume}
-    execute_notebook(IMPORT_NOTEBOOK, notebooks / IMPORT_NOTEBOOK, parameters)
-    for notebook, parameters in follow_up_steps(config, shopee):
-        parameters = {"run_folder": str(run.path.resolve()), **parameters}
-        execute_notebook(notebook, notebooks / notebook, parameters)
+    folder = {"run_folder": str(run.path.resolve())}
+    steps = [(IMPORT_NOTEBOOK, {**_import_parameters(config), "resume": resume})]
+    steps += [
+        (name, {**folder, **extra}) for name, extra in follow_up_steps(config, shopee)
+    ]
+    record = _StepLog(run, [name for name, _ in steps])
+    first_error = None
+    for index, (name, parameters) in enumerate(steps):
+        error = record.run(
+            index,
+            lambda name=name, parameters=parameters: execute_notebook(
+                name, notebooks / name, parameters
+            ),
+        )
+        if error:
+            first_error = first_error or error
+            if name in _BLOCKING:
+                record.skip_rest(index)
+                break
+    if first_error:
+        raise StepFailed(first_error)
     return run.path
 
 
