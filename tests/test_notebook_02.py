@@ -145,3 +145,17 @@ def test_nbval_runs_it_with_its_default_parameters(output_dir: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (output_dir / "nb02" / "tables" / "failures.parquet").is_file()
+
+
+def test_a_bad_suite_is_refused_before_the_run_is_touched(
+    output_dir: Path, tmp_path: Path
+) -> None:
+    run = output_dir / "nb02"
+    execute(tmp_path / "first.ipynb", run_folder=str(run))
+    products = (run / "tables" / "products.parquet").read_bytes()
+    with pytest.raises(papermill.PapermillExecutionError) as caught:
+        execute(tmp_path / "02.ipynb", run_folder=str(run), suites="bogus")
+    assert caught.value.ename == "ConfigError"
+    assert "got bogus" in caught.value.evalue
+    assert (run / "tables" / "products.parquet").read_bytes() == products
+    assert (run / "validation" / "data_docs" / "index.html").is_file()

@@ -4,6 +4,12 @@ Every figure is computed from the run folder's files (docs/CONTRACTS.md): the ma
 ``tables/*.parquet`` and ``validation/summary.json``. The HTML embeds its charts as
 ``data:`` URIs and its CSS inline, so it opens anywhere without a network.
 
+A run whose validation has not run (no ``validation/summary.json`` or no
+``tables/failures.parquet``) is reported as not validated: its fetch failures come from
+``raw/fetch_failures.jsonl.gz`` (or, failing that, the manifest's count) and every
+quality figure is ``None``, never a clean bill. When ``pipeline.py`` left a
+``<run>/pipeline.json``, each step that did not complete is named near the top.
+
 A Shopee comparison gets its own section once a ``<run>/comparison/`` folder exists:
 ``comparison/summary.json`` (a list of flat rows, or one object of figures) is shown as
 a table and every ``comparison/*.png`` as a chart. Nothing else about the comparison is
@@ -25,7 +31,7 @@ from typing import Any
 import jinja2
 import polars as pl
 
-from tiktok_import import charts
+from tiktok_import import charts, validation
 from tiktok_import.errors import ConfigError
 from tiktok_import.storage import RunFolder
 
@@ -44,6 +50,9 @@ METRICS_FILE = "metrics.json"
 MARKDOWN_FILE = "report.md"
 HTML_FILE = "report.html"
 COMPARISON_DIR = "comparison"
+PIPELINE_FILE = "pipeline.json"
+REPORT_NOTEBOOK = "04_report.ipynb"
+COMPARE_NOTEBOOK = "05_compare_shopee.ipynb"
 TOP_N = 20
 _SHOP_KEYS = ("id", "name", "region", "code", "seller_type")
 
@@ -59,6 +68,13 @@ _FAILURES_SCHEMA = {
     "defect": pl.Utf8,
     "reason": pl.Utf8,
 }
+_STEP_NAMES = {
+    "01_import.ipynb": "The import",
+    "02_validate.ipynb": "Validation",
+    "03_tokopedia_breakdown.ipynb": "The Tokopedia breakdown",
+    REPORT_NOTEBOOK: "The report",
+    COMPARE_NOTEBOOK: "The Shopee comparison",
+}
 _CHART_TITLES = {
     "listing_split": "Where the products are listed",
     "tokopedia_status": "Status on each platform",
@@ -70,7 +86,13 @@ _CHART_TITLES = {
 
 @dataclass(frozen=True)
 class RunData:
-    """What the report reads from a run folder; ``None`` where a file is absent."""
+    """What the report reads from a run folder; ``None`` where a file is absent.
+
+    ``validated`` is false when the validation's outputs are missing; ``failures``
+    then holds only the fetch failures read from the raw file, and ``fetch_listed``
+    says whether even those could be read (if not, the manifest's count is used).
+    ``pipeline`` is the steps of ``pipeline.json``, ``None`` without one.
+    """
 
     folder: Path
     manifest: dict[str, Any]
@@ -78,6 +100,9 @@ class RunData:
     failures: pl.DataFrame
     summary: list[dict[str, Any]] | None
     skus: int | None
+    validated: bool = True
+    fetch_listed: bool = True
+    pipeline: list[dict[str, Any]] | None = None
 
 
 def load_run(run_folder: str | Path) -> RunData:
@@ -97,17 +122,62 @@ def load_run(run_folder: str | Path) -> RunData:
     products = charts.load_products(folder)
     tables = folder / "tables"
     failures_path = tables / "failures.parquet"
-    if failures_path.is_file():
+    summary = _optional_json(folder / "validation" / "summary.json", "the validation")
+    validated = summary is not None and failures_path.is_file()
+    fetch_listed = True
+    if validated:
         failures = pl.read_parquet(failures_path)
     else:
-        logger.warning("%s is missing: no failure is reported", failures_path)
-        failures = pl.DataFrame(schema=_FAILURES_SCHEMA)
-    summary = _optional_json(folder / "validation" / "summary.json", "the validation")
+        logger.warning(
+            "%s has not been validated: only its fetch failures are reported", folder
+        )
+        summary = None
+        failures, fetch_listed = _raw_fetch_failures(folder)
     skus_path = tables / "skus.parquet"
     skus = None
     if skus_path.is_file():
         skus = pl.scan_parquet(skus_path).select(pl.len()).collect().item()
-    return RunData(folder, manifest, products, failures, summary, skus)
+    return RunData(
+        folder,
+        manifest,
+        products,
+        failures,
+        summary,
+        skus,
+        validated=validated,
+        fetch_listed=fetch_listed,
+        pipeline=_pipeline_steps(folder / PIPELINE_FILE),
+    )
+
+
+def _raw_fetch_failures(folder: Path) -> tuple[pl.DataFrame, bool]:
+    """The run's fetch failures from its raw file, and whether it could be read."""
+    path = folder / "raw" / "fetch_failures.jsonl.gz"
+    empty = pl.DataFrame(schema=_FAILURES_SCHEMA)
+    if not path.is_file():
+        logger.warning("%s is missing: fetch failures are counted, not listed", path)
+        return empty, False
+    try:
+        rows = validation.read_fetch_failures(path)
+    except ConfigError as exc:
+        logger.warning("%s: fetch failures are counted, not listed", exc)
+        return empty, False
+    return rows.select(list(_FAILURES_SCHEMA)), True
+
+
+def _pipeline_steps(path: Path) -> list[dict[str, Any]] | None:
+    """The steps of ``pipeline.json``; ``None`` when the notebooks ran by hand."""
+    record = _optional_json(path, "the pipeline")
+    if record is None:
+        return None
+    steps = record.get("steps") if isinstance(record, dict) else None
+    if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
+        raise ConfigError(
+            f'{path} should hold {{"steps": [{{"notebook", "status", ...}}]}}, '
+            f"got {type(steps if isinstance(record, dict) else record).__name__}: "
+            "re-run the pipeline"
+        )
+    return drop_secrets(steps)
 
 
 def drop_secrets(value: Any) -> Any:
@@ -142,18 +212,32 @@ def _by_reason(failures: pl.DataFrame) -> list[dict[str, Any]]:
     return table.to_dicts()
 
 
+def _failed_counts(run: RunData) -> dict[str, int | None]:
+    """Products failed per stage; ``None`` for what the run cannot tell yet."""
+    failures = run.failures
+    fetch: int | None = failures.filter(pl.col("stage") == "fetch")[
+        "product_id"
+    ].n_unique()
+    if not run.fetch_listed:
+        fetch = (run.manifest.get("counts") or {}).get("failed")
+    quality: int | None = None
+    if run.validated:
+        quality = failures.filter(pl.col("stage") == "validation")[
+            "product_id"
+        ].n_unique()
+    total = None if fetch is None or quality is None else fetch + quality
+    return {"total": total, "fetch": fetch, "validation": quality}
+
+
 def _import_metrics(run: RunData) -> dict[str, Any]:
     manifest, failures = run.manifest, run.failures
     counts = manifest.get("counts") or {}
     found = counts.get("found")
     imported = run.products.height
-    failed = {
-        stage: failures.filter(pl.col("stage") == stage)["product_id"].n_unique()
-        for stage in ("fetch", "validation")
-    }
+    details = bool((manifest.get("parameters") or {}).get("fetch_details", True))
     clean = (
         int(run.products["quality_ok"].sum())
-        if "quality_ok" in run.products.columns
+        if run.validated and "quality_ok" in run.products.columns
         else None
     )
     duration = manifest.get("duration_seconds")
@@ -161,9 +245,13 @@ def _import_metrics(run: RunData) -> dict[str, Any]:
     requests = manifest.get("requests") or {}
     return {
         "found": found,
-        "fetched": counts.get("fetched"),
+        # A search-only run never calls Get Product: its "fetched" is not a count
+        # of details, whatever the manifest says.
+        "details_fetched": details,
+        "fetched": counts.get("fetched") if details else None,
         "imported": imported,
-        "failed": {"total": failed["fetch"] + failed["validation"], **failed},
+        "validated": run.validated,
+        "failed": _failed_counts(run),
         "failed_by_reason": _by_reason(failures),
         "success_rate": _ratio(imported, found),
         "clean": clean,
@@ -223,18 +311,22 @@ def _quality_metrics(run: RunData) -> dict[str, Any]:
     results = run.summary or []
     passed = sum(bool(entry.get("success")) for entry in results)
     quality: dict[str, Any] = {
-        "validated": run.summary is not None,
-        "expectations": {
-            "total": len(results),
-            "passed": passed,
-            "failed": len(results) - passed,
-        },
+        "validated": run.validated,
+        "expectations": {"total": None, "passed": None, "failed": None},
         "results": results,
         "products_passing": None,
         "products_failing": None,
         "pass_rate": None,
-        "issues": {},
+        "issues": None,
     }
+    if not run.validated:
+        return quality
+    quality["expectations"] = {
+        "total": len(results),
+        "passed": passed,
+        "failed": len(results) - passed,
+    }
+    quality["issues"] = {}
     if "quality_ok" in products.columns:
         passing = int(products["quality_ok"].sum())
         quality["products_passing"] = passing
@@ -313,12 +405,51 @@ def _comparison(folder: Path) -> dict[str, Any] | None:
     }
 
 
+def _step_notice(step: dict[str, Any]) -> str:
+    name = _STEP_NAMES.get(step.get("notebook"), f"Step {step.get('notebook')}")
+    status, error = step.get("status"), step.get("error")
+    if status == "failed":
+        return f"{name} failed: {error}" if error else f"{name} failed."
+    if status == "running":
+        return f"{name} did not finish."
+    if status == "skipped":
+        return f"{name} was skipped: {error}" if error else f"{name} was skipped."
+    return f"{name} is {status}, not complete."
+
+
+def _pipeline(steps: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """The pipeline's steps and a sentence for each that did not complete.
+
+    The report's own step is left out of the sentences: it is running as this is
+    written, and a report that exists has not failed.
+    """
+    if steps is None:
+        return None
+    return {
+        "steps": steps,
+        "notices": [
+            _step_notice(step)
+            for step in steps
+            if step.get("status") != "complete"
+            and step.get("notebook") != REPORT_NOTEBOOK
+        ],
+    }
+
+
+def _step(steps: list[dict[str, Any]] | None, notebook: str) -> dict[str, Any] | None:
+    """The last record of ``notebook`` among the pipeline's steps."""
+    found = [step for step in steps or [] if step.get("notebook") == notebook]
+    return found[-1] if found else None
+
+
 def compute_metrics(run: RunData | str | Path) -> dict[str, Any]:
     """Every figure of the report, from the run's files (written as ``metrics.json``).
 
     Sections: ``import``, ``tokopedia``, ``quality``, ``catalog``, ``shop``, ``run``,
-    ``parameters`` (without anything that looks like a secret) and ``comparison``
-    (``None`` until ``<run>/comparison/`` exists).
+    ``parameters`` (without anything that looks like a secret), ``comparison``
+    (``None`` until ``<run>/comparison/`` exists) and ``pipeline`` (the steps of
+    ``pipeline.json`` and a sentence per step that did not complete; ``None``
+    without that file).
     """
     if not isinstance(run, RunData):
         run = load_run(run)
@@ -333,6 +464,7 @@ def compute_metrics(run: RunData | str | Path) -> dict[str, Any]:
         "run": _run_facts(manifest),
         "parameters": drop_secrets(manifest.get("parameters") or {}),
         "comparison": _comparison(run.folder),
+        "pipeline": _pipeline(run.pipeline),
     }
 
 
@@ -463,6 +595,19 @@ def _context(
     mismatches = charts.status_mismatches(run.products)
     results = metrics["quality"]["results"]
     comparison = metrics["comparison"]
+    compare_step = _step(run.pipeline, COMPARE_NOTEBOOK)
+    no_comparison = None
+    if comparison is None and compare_step is not None:
+        # Said only when the record shows the step ran or was skipped; a failed or
+        # unfinished step is named at the top instead.
+        if compare_step.get("status") == "complete":
+            no_comparison = "There is no Shopee comparison for this run."
+        elif compare_step.get("status") == "skipped":
+            no_comparison = "There is no Shopee comparison for this run: " + (
+                f"the step was skipped ({compare_step['error']})."
+                if compare_step.get("error")
+                else "the step was skipped."
+            )
     return {
         "m": metrics,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -483,6 +628,8 @@ def _context(
         "failing_expectations": [e for e in results if not e.get("success")],
         "passing_expectations": [e for e in results if e.get("success")],
         "top_n": top_n,
+        "notices": (metrics["pipeline"] or {}).get("notices", []),
+        "no_comparison": no_comparison,
         "comparison": None
         if comparison is None
         else {

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import string
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ import polars.selectors as cs
 
 from . import settings
 from .errors import ConfigError
-from .mapping import map_run, open_complete_run
+from .mapping import open_complete_run
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ __all__ = [
     "load_suite",
     "parse_suites",
     "read_failures",
+    "read_fetch_failures",
     "validate_run",
     "validate_tables",
 ]
@@ -452,59 +454,128 @@ def validate_tables(
     )
 
 
-def _read_fetch_failures(path: Path) -> pl.DataFrame:
+def read_fetch_failures(path: str | Path) -> pl.DataFrame:
+    """`raw/fetch_failures.jsonl.gz` as failures (stage `fetch`); none when absent."""
     from .storage import read_json_lines
 
+    path = Path(path)
     if not path.exists():
         return fetch_failures([])
     return fetch_failures(read_json_lines(path))
 
 
+def _map_in_memory(run: Any, manifest: Mapping[str, Any]) -> tuple[pl.DataFrame, ...]:
+    # `mapping.map_run` writes the tables as soon as it has them; here they must
+    # wait until validation has succeeded, so the same steps run without writing.
+    # TODO: drop this copy once mapping offers a map_run that does not write.
+    from . import mapping
+
+    details = bool((manifest.get("parameters") or {}).get("fetch_details", True))
+    if details:
+        raw = mapping._parse_file(
+            run.raw("products.jsonl.gz"), mapping.parse_product_bodies
+        )
+    else:
+        raw = mapping._parse_file(
+            run.raw("search_pages.jsonl.gz"), mapping.parse_search_pages
+        )
+    return mapping.map_tables(
+        raw,
+        shop_id=str((manifest.get("shop") or {}).get("id") or ""),
+        run_id=str(manifest.get("run_id") or run.path.name),
+    )
+
+
+def _commit(staging: Path, run_path: Path) -> None:
+    """Move the staged tables, then the staged `validation/`, into the run folder.
+
+    Everything was computed before this; what is left is a few renames on one file
+    system, tables first, so that `validation/summary.json` (which says the run was
+    validated) appears only once the flagged tables are in place.
+    """
+    tables = run_path / "tables"
+    tables.mkdir(exist_ok=True)
+    for path in sorted((staging / "tables").iterdir()):
+        os.replace(path, tables / path.name)
+    out = run_path / "validation"
+    old = staging / "validation.old"
+    if out.exists():
+        os.replace(out, old)
+    os.replace(staging / "validation", out)
+
+
 def validate_run(
-    run_folder: str | Path, suites: str | Iterable[str] = DEFAULT_SUITES
+    run_folder: str | Path,
+    suites: str | Iterable[str] = DEFAULT_SUITES,
+    *,
+    remap: bool = False,
 ) -> list[dict[str, Any]]:
     """Validate a run folder and write its failures, flags and validation files.
 
-    Maps the run first when `tables/` is missing. Writes `tables/failures.parquet`,
-    adds `quality_ok`/`quality_issues` to `tables/products.parquet`, and writes
-    `validation/<suite>.json`, `validation/summary.json` and the Data Docs under
-    `validation/data_docs/`. Returns the summary (one dict per expectation).
+    Maps the run's raw files first when `remap` is true or `tables/` is missing.
+    Writes `tables/failures.parquet`, adds `quality_ok`/`quality_issues` to
+    `tables/products.parquet` (and writes `tables/skus.parquet` when it mapped),
+    and replaces `validation/` with `<suite>.json`, `summary.json` and the Data
+    Docs under `data_docs/`. Returns the summary (one dict per expectation).
+
+    Nothing in the run folder changes until every output has been computed: the
+    inputs are checked first, the outputs are built in a staging folder inside the
+    run and moved into place at the end, so a failure leaves the run as it was.
+
+    Raises:
+        ConfigError: an unknown suite, a broken suite file, or a run folder that is
+            missing, unfinished or corrupt.
     """
+    names = parse_suites(suites)
+    for name in names:
+        load_suite(name)  # a broken suite file is refused before any work
     run, manifest = open_complete_run(run_folder)
     tables = run.path / "tables"
-    if (tables / "products.parquet").is_file() and (tables / "skus.parquet").is_file():
+    mapped = remap or not (
+        (tables / "products.parquet").is_file() and (tables / "skus.parquet").is_file()
+    )
+    if mapped:
+        products, skus = _map_in_memory(run, manifest)
+    else:
         products = pl.read_parquet(tables / "products.parquet")
         skus = pl.read_parquet(tables / "skus.parquet")
-    else:
-        products, skus = map_run(run.path)
     details = bool((manifest.get("parameters") or {}).get("fetch_details", True))
-    out = run.path / "validation"
-    out.mkdir(exist_ok=True)
-    # Data Docs list what is on disk: drop the pages of an earlier validation.
-    shutil.rmtree(out / "data_docs", ignore_errors=True)
-    outcome = validate_tables(
-        products,
-        skus,
-        suites=suites,
-        details=details,
-        fetch_failed=_read_fetch_failures(run.raw("fetch_failures.jsonl.gz")),
-        docs_dir=out / "data_docs",
-    )
-    for name, result in outcome.results.items():
-        _write_json(out / f"{name}.json", result)
-    _write_json(out / "summary.json", outcome.summary)
-    outcome.failures.write_parquet(tables / "failures.parquet")
-    outcome.products.write_parquet(tables / "products.parquet")
+    fetch_failed = read_fetch_failures(run.raw("fetch_failures.jsonl.gz"))
+
+    staging = Path(tempfile.mkdtemp(prefix=".validating-", dir=run.path))
+    try:
+        out = staging / "validation"
+        out.mkdir()
+        (staging / "tables").mkdir()
+        outcome = validate_tables(
+            products,
+            skus,
+            suites=names,
+            details=details,
+            fetch_failed=fetch_failed,
+            docs_dir=out / "data_docs",
+        )
+        for name, result in outcome.results.items():
+            _write_json(out / f"{name}.json", result)
+        _write_json(out / "summary.json", outcome.summary)
+        outcome.failures.write_parquet(staging / "tables" / "failures.parquet")
+        outcome.products.write_parquet(staging / "tables" / "products.parquet")
+        if mapped:
+            skus.write_parquet(staging / "tables" / "skus.parquet")
+        _commit(staging, run.path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     failed = outcome.products.filter(~pl.col("quality_ok")).height
     log.info(
         "validated %s: %d of %d expectations met, %d products flagged, "
-        "%d fetch failures; wrote %s",
+        "%d fetch failures; wrote %s and %s",
         run.path.name,
         sum(row["success"] for row in outcome.summary),
         len(outcome.summary),
         failed,
         outcome.failures.filter(pl.col("stage") == "fetch").height,
-        out,
+        tables,
+        run.path / "validation",
     )
     return outcome.summary
 
