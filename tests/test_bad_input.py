@@ -423,7 +423,11 @@ def test_shopee_source_of_the_wrong_kind(kind, make, expected, complete_run, tmp
         30, 7, tmp_path / "shopee", make.replace("folder", "api")
     )
     run = _copy(complete_run, tmp_path)
-    ShopeeSource(str(source), kind).check()
+    # The command refuses it before any work ...
+    with pytest.raises(ConfigError, match="xlsx") as early:
+        ShopeeSource(str(source), kind).check()
+    assert "\n" not in str(early.value) and str(source) in str(early.value)
+    # ... and so does the comparison step, run on its own.
     with pytest.raises(ConfigError) as caught:
         comparison.compare_run(run, source, kind)
     assert "\n" not in str(caught.value)

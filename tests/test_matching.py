@@ -6,7 +6,12 @@ import pytest
 from tiktok_import.emulator.catalog import generate_catalog
 from tiktok_import.emulator.shopee import shopee_ground_truth, write_shopee_catalog
 from tiktok_import.mapping import map_tables, parse_product_bodies
-from tiktok_import.matching import match_catalogs, normalize_sku, normalize_title
+from tiktok_import.matching import (
+    PARENT_SKU_SCORE,
+    match_catalogs,
+    normalize_sku,
+    normalize_title,
+)
 from tiktok_import.shopee import read_shopee
 
 SIZE, SEED = 500, 7
@@ -120,3 +125,78 @@ def test_normalizers():
     assert normalize_sku(" ab-12 ") == "AB12"
     assert normalize_sku("-") is None
     assert normalize_title("[READY STOCK] Kaos POLOS - Bisa COD") == "kaos polos"
+
+
+def test_two_shopee_items_close_to_one_product_are_both_listed():
+    tiktok = _table([("t1", "Kaos Polos Premium Hitam", 50000.0)])
+    shopee = _table(
+        [
+            ("s1", "PROMO Kaos Polos Premium Hitam", 50000.0),
+            ("s2", "Kaos Polos Premium Hitam Original", 50000.0),
+        ]
+    ).with_columns(parent_sku=pl.lit(None, pl.Utf8))
+    result = match_catalogs(
+        tiktok,
+        _skus([("t1", "A-1", None)]),
+        shopee,
+        _skus([("s1", "X-1", None), ("s2", "Y-1", None)]),
+    )
+    assert result.pairs.is_empty()
+    for item, rival in (("s1", "s2"), ("s2", "s1")):
+        rows = result.ambiguous.filter(pl.col("shopee_item_id") == item)
+        assert sorted(rows["candidate_shopee_item_id"].to_list()) == sorted(
+            [item, rival]
+        )
+        assert rows["tiktok_product_id"].to_list() == ["t1", "t1"]
+        assert rows["score"].to_list() == [1.0, 1.0]
+        assert rows["rank"].to_list() == [1, 2]
+
+
+def test_a_clearly_better_rival_is_paired_and_the_other_not_ambiguous():
+    tiktok = _table([("t1", "Sambal Roa Pedas Manado 200gr", 30000.0)])
+    shopee = _table(
+        [
+            ("s1", "Sambal Roa Pedas Manado 200gr", 30000.0),
+            ("s2", "Sambal Roa Pedas Manado Asli 200gr", 30000.0),
+        ]
+    ).with_columns(parent_sku=pl.lit(None, pl.Utf8))
+    result = match_catalogs(
+        tiktok,
+        _skus([("t1", "A-1", None)]),
+        shopee,
+        _skus([("s1", "X-1", None), ("s2", "Y-1", None)]),
+    )
+    assert result.pairs.select("tiktok_product_id", "shopee_item_id").row(0) == (
+        "t1",
+        "s1",
+    )
+    assert result.ambiguous.is_empty()
+
+
+def test_a_shared_parent_sku_with_no_shared_sku_is_no_sku_match():
+    # Same category code and running number, other variants: other products.
+    tiktok = _table([("t1", "Madu Hutan", 10.0)])
+    shopee = _table([("s1", "Kopi Bubuk", 10.0)]).with_columns(
+        parent_sku=pl.lit("MDU-000001")
+    )
+    result = match_catalogs(
+        tiktok,
+        _skus([("t1", "MDU-000001-S", None), ("t1", "MDU-000001-M", None)]),
+        shopee,
+        _skus([("s1", "MDU-000001-XL", None)]),
+    )
+    assert result.pairs.is_empty()
+
+
+def test_a_parent_sku_alone_is_a_weaker_sku_match():
+    tiktok = _table([("t1", "Madu Hutan", 10.0)])
+    shopee = _table([("s1", "Madu", 10.0)]).with_columns(
+        parent_sku=pl.lit("mdu-000001")
+    )
+    result = match_catalogs(
+        tiktok,
+        _skus([("t1", "MDU-000001-S", None), ("t1", "MDU-000001-M", None)]),
+        shopee,
+        _skus([("s1", None, "S"), ("s1", None, "M")]),
+    )
+    assert result.pairs.row(0) == ("t1", "s1", "sku", PARENT_SKU_SCORE)

@@ -8,7 +8,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tiktok_import.emulator.shopee import write_mass_update_xlsx, write_shopee_catalog
+from tiktok_import.emulator.catalog import generate_catalog
+from tiktok_import.emulator.shopee import (
+    shopee_catalog,
+    shopee_ground_truth,
+    shopee_shop_id,
+    write_mass_update_xlsx,
+    write_shopee_catalog,
+)
 from tiktok_import.errors import ConfigError
 from tiktok_import.shopee import (
     SHOPEE_PRODUCTS_SCHEMA,
@@ -108,6 +115,39 @@ def test_emulated_api_folder_reads_every_item(tmp_path):
     assert catalog.products["title"].null_count() == 0
     assert catalog.skus["price"].null_count() == 0
     assert (catalog.products["platform"] == "shopee").all()
+
+
+@pytest.mark.parametrize("shop_index", [0, 1, 2], ids=["shop0", "shop1", "shop2"])
+def test_emulated_catalog_is_the_twin_of_its_own_shop(shop_index):
+    tiktok_ids = {r.id for r in generate_catalog(40, 3, shop_index).records}
+    truth = shopee_ground_truth(40, 3, shop_index)
+    paired = {row["tiktok_product_id"] for row in truth if row["tiktok_product_id"]}
+    assert paired == tiktok_ids
+    items, _ = shopee_catalog(40, 3, shop_index)
+    skus = {m["model_sku"].strip().upper() for i in items for m in i["_models"]}
+    sku_pairs = [row for row in truth if row["method"] == "sku"]
+    assert len(sku_pairs) > 20
+    catalog = generate_catalog(40, 3, shop_index)
+    bodies = {r.id: catalog.body(r.index) for r in catalog.records}
+    for row in sku_pairs:
+        first = bodies[row["tiktok_product_id"]]["skus"][0]["seller_sku"]
+        assert first.upper() in skus
+
+
+def test_each_shop_has_its_own_shopee_catalog(tmp_path):
+    ids = [
+        sorted(
+            read_api_folder(
+                write_shopee_catalog(40, 3, tmp_path / str(i), "api", shop_index=i)
+            ).products["product_id"]
+        )
+        for i in range(3)
+    ]
+    assert ids[0] != ids[1] != ids[2] != ids[0]
+    # Shop 0 is what a single-shop emulator had before: the default.
+    default = write_shopee_catalog(40, 3, tmp_path / "default", "api")
+    assert sorted(read_api_folder(default).products["product_id"]) == ids[0]
+    assert shopee_shop_id(3, 1) != shopee_shop_id(3) == shopee_shop_id(3, 0)
 
 
 def _rows():

@@ -5,12 +5,17 @@ Shopee catalog (saved API responses or a mass-update xlsx; the emulator's when
 none is given), pairs them (`tiktok_import.matching`) and writes to
 `<run>/comparison/`: `comparison.parquet` (one row per pair or unmatched
 product), `ambiguous.parquet`, `summary.json` and PNG charts.
+
+Price gaps are measured only where both prices are valid (`price_valid`): a TikTok
+product with a SKU lacking a price, a zero price, or a price-related quality issue
+would show a gap that is the defect, not a price difference.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -34,6 +39,7 @@ __all__ = [
     "Comparison",
     "build_comparison",
     "compare_run",
+    "emulator_shop_index",
     "load_tiktok_tables",
     "make_charts",
     "shopee_for_run",
@@ -45,6 +51,7 @@ CHART_NAMES = ("coverage", "price_gap", "stock_gap", "tokopedia_vs_shopee")
 TIKTOK_LIVE = "ACTIVATE"
 SHOPEE_LIVE = "NORMAL"
 TOP_GAPS = 10
+EXCLUDED_IDS = 20  # product ids listed in the summary per exclusion
 
 
 class Comparison(NamedTuple):
@@ -62,12 +69,20 @@ def build_comparison(
 ) -> Comparison:
     """Pair the catalogs and build one row per pair or unmatched product."""
     match = match_catalogs(tiktok_products, tiktok_skus, shopee.products, shopee.skus)
-    tiktok = tiktok_products.select(
+    tiktok = tiktok_products.with_columns(
+        tiktok_price_ok=_tiktok_price_ok(tiktok_products, tiktok_skus)
+    ).select(
         tiktok_product_id="product_id",
         tiktok_title="title",
         tiktok_price=pl.col("min_price").cast(pl.Float64),
         tiktok_stock="total_stock",
         tiktok_status="status",
+        tiktok_price_ok="tiktok_price_ok",
+        tiktok_quality_ok=(
+            pl.col("quality_ok")
+            if "quality_ok" in tiktok_products.columns
+            else pl.lit(None, pl.Boolean)
+        ),
         tokopedia_status=(
             pl.col("tokopedia_status")
             if "tokopedia_status" in tiktok_products.columns
@@ -105,6 +120,10 @@ def build_comparison(
             price_gap_pct=pl.when(pl.col("tiktok_price") > 0).then(
                 100 * pl.col("price_gap") / pl.col("tiktok_price")
             ),
+            price_valid=pl.when(pl.col("coverage") == "both").then(
+                pl.col("tiktok_price_ok").fill_null(False)
+                & (pl.col("shopee_price") > 0).fill_null(False)
+            ),
             status_mismatch=pl.when(pl.col("coverage") == "both").then(
                 (pl.col("tiktok_status") == TIKTOK_LIVE)
                 != (pl.col("shopee_status") == SHOPEE_LIVE)
@@ -123,6 +142,8 @@ def build_comparison(
             "shopee_price",
             "price_gap",
             "price_gap_pct",
+            "price_valid",
+            "tiktok_quality_ok",
             "tiktok_stock",
             "shopee_stock",
             "stock_gap",
@@ -135,6 +156,21 @@ def build_comparison(
         .sort("coverage", "tiktok_product_id", "shopee_item_id", nulls_last=True)
     )
     return Comparison(table, match.ambiguous, summarize(table, match.ambiguous))
+
+
+def _tiktok_price_ok(products: pl.DataFrame, skus: pl.DataFrame) -> pl.Expr:
+    """True for a TikTok product whose lowest price can be compared."""
+    unpriced = skus.filter(
+        pl.col("price").is_null() | (pl.col("price").cast(pl.Float64) <= 0)
+    )["product_id"]
+    ok = (pl.col("min_price").cast(pl.Float64) > 0).fill_null(False) & ~pl.col(
+        "product_id"
+    ).is_in(unpriced.implode())
+    if "quality_issues" in products.columns:
+        # Validation's defect kinds (missing_price, zero_price) and price checks.
+        issues = pl.col("quality_issues").fill_null(pl.lit([], pl.List(pl.Utf8)))
+        ok = ok & ~issues.list.eval(pl.element().str.contains("price")).list.any()
+    return ok
 
 
 def _counts(column: pl.Series) -> dict[str, int]:
@@ -184,7 +220,8 @@ def _largest(table: pl.DataFrame, column: str) -> list[dict[str, Any]]:
 def summarize(table: pl.DataFrame, ambiguous: pl.DataFrame) -> dict[str, Any]:
     """The comparison's figures, as written to summary.json."""
     both = table.filter(pl.col("coverage") == "both")
-    priced = both.filter(pl.col("price_gap").is_not_null())
+    priced = both.filter(pl.col("price_valid") & pl.col("price_gap").is_not_null())
+    excluded = both.filter(~pl.col("price_valid"))
     tiktok = table.filter(pl.col("tiktok_product_id").is_not_null())
     presence = (
         tiktok.group_by("on_tokopedia", on_shopee=pl.col("coverage") == "both")
@@ -200,6 +237,18 @@ def summarize(table: pl.DataFrame, ambiguous: pl.DataFrame) -> dict[str, Any]:
         },
         "coverage": _counts(table["coverage"]),
         "method": _counts(both["method"]),
+        "price_gap_excluded": {
+            "pairs": excluded.height,
+            # None when the run's tables were not validated.
+            "quality_failed": None
+            if both["tiktok_quality_ok"].is_null().all()
+            else int((~excluded["tiktok_quality_ok"]).sum()),
+            "reason": "a price missing or zero on a SKU, or a price-related quality "
+            "issue: these pairs are left out of every price-gap figure",
+            "tiktok_product_ids": excluded["tiktok_product_id"]
+            .head(EXCLUDED_IDS)
+            .to_list(),
+        },
         "price_gap_idr": _stats(priced["price_gap"]),
         "price_gap_pct": _stats(priced["price_gap_pct"]),
         "price_equal": int((priced["price_gap"] == 0).sum()),
@@ -279,7 +328,7 @@ def make_charts(table: pl.DataFrame) -> dict[str, Figure]:
     return {
         "coverage": plot_coverage(table),
         "price_gap": _histogram(
-            both["price_gap_pct"],
+            both.filter(pl.col("price_valid"))["price_gap_pct"],
             "Shopee price against TikTok price (lowest SKU price)",
             "gap, % of the TikTok price (positive: dearer on Shopee)",
         ),
@@ -309,8 +358,32 @@ def load_tiktok_tables(run_folder: str | Path) -> tuple[pl.DataFrame, pl.DataFra
     )
 
 
+def emulator_shop_index(manifest: dict[str, Any]) -> int:
+    """Which of the emulator's shops (0-based) an emulator run imported.
+
+    Raises:
+        ConfigError: the run's shop id is none of the emulator's shops.
+    """
+    from .emulator.catalog import make_shop
+
+    parameters = manifest.get("parameters") or {}
+    shops = int(parameters.get("emulator_shops") or 1)
+    seed = int(parameters.get("seed", 7))
+    shop_id = str((manifest.get("shop") or {}).get("id") or "")
+    if not shop_id and shops == 1:
+        return 0
+    for index in range(shops):
+        if make_shop(seed, index)["id"] == shop_id:
+            return index
+    raise ConfigError(
+        f"run {manifest.get('run_id')!r} imported shop {shop_id or '(none)'}, which "
+        f"is none of the {shops} emulated shop(s) for seed {seed}: pass "
+        "shopee_source (a folder of Shopee API responses or an xlsx export)"
+    )
+
+
 def shopee_for_run(run_folder: str | Path, kind: str = "api") -> Path:
-    """Write the emulator's Shopee catalog matching an emulator run's catalog."""
+    """Write the emulator's Shopee twin of the shop an emulator run imported."""
     from .emulator.shopee import write_shopee_catalog
 
     manifest = json.loads((Path(run_folder) / "manifest.json").read_text())
@@ -322,9 +395,17 @@ def shopee_for_run(run_folder: str | Path, kind: str = "api") -> Path:
             f"run {Path(run_folder).name} is not an emulator run: pass "
             "shopee_source (a folder of Shopee API responses or an xlsx export)"
         )
+    shop_index = emulator_shop_index(manifest)
     out = Path(run_folder) / COMPARISON_DIR / f"shopee_{kind}"
+    if out.is_dir():
+        # Files of an earlier twin (another shop's, before shop_index) would mix in.
+        shutil.rmtree(out)
     return write_shopee_catalog(
-        int(parameters["catalog_size"]), int(parameters.get("seed", 7)), out, kind
+        int(parameters["catalog_size"]),
+        int(parameters.get("seed", 7)),
+        out,
+        kind,
+        shop_index=shop_index,
     )
 
 

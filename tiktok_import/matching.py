@@ -2,10 +2,13 @@
 
 Two passes. First the seller SKUs: normalized SKU keys (and the product-level
 parent SKU) are joined, and a pair is kept when each side is the other's best by
-shared keys. Then the titles of what is left, with rapidfuzz: a pair needs a
-close title, and the price and the variants back it up. When two candidates score
-within `AMBIGUITY_MARGIN` of each other the item is reported as ambiguous, not
-forced. Every pair carries its `method` (`sku` or `title`) and `score` (0..1).
+shared keys. Its score is the share of SKUs in common (1.0 when the SKUs are the
+same); a parent SKU alone counts only when one side lists no variant SKUs
+(`PARENT_SKU_SCORE`). Then the titles of what is left, with rapidfuzz: a pair
+needs a close title, and the price and the variants back it up. When two
+candidates score within `AMBIGUITY_MARGIN` of each other the item is reported as
+ambiguous, with every close candidate, not forced. Every pair carries its
+`method` (`sku` or `title`) and `score` (0..1).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ __all__ = [
     "AMBIGUITY_MARGIN",
     "MIN_SCORE",
     "MIN_TITLE_SCORE",
+    "PARENT_SKU_SCORE",
     "MatchResult",
     "match_catalogs",
     "normalize_sku",
@@ -33,6 +37,8 @@ __all__ = [
 MIN_TITLE_SCORE = 0.88  # title similarity alone
 MIN_SCORE = 0.86  # title, price and variants together
 AMBIGUITY_MARGIN = 0.03
+# The parent SKU alone, when one side lists no variant SKUs to compare.
+PARENT_SKU_SCORE = 0.5
 _WEIGHTS = (0.8, 0.1, 0.1)  # title, price, variants
 
 # Marketing words sellers add to one platform's titles and not the other's.
@@ -48,16 +54,20 @@ _PAIRS_SCHEMA = {
     "method": pl.Utf8(),
     "score": pl.Float64(),
 }
+# One row per close candidate pair of an ambiguous Shopee item (`shopee_item_id`):
+# `candidate_shopee_item_id` is that item when the rivals are TikTok products, or
+# the rival Shopee item when two items are as close to the same TikTok product.
 _AMBIGUOUS_SCHEMA = {
     "shopee_item_id": pl.Utf8(),
     "tiktok_product_id": pl.Utf8(),
+    "candidate_shopee_item_id": pl.Utf8(),
     "score": pl.Float64(),
     "rank": pl.Int32(),
 }
 
 
 class MatchResult(NamedTuple):
-    """Matched pairs and, per ambiguous Shopee item, its close candidates."""
+    """Matched pairs and, per ambiguous Shopee item, every close candidate pair."""
 
     pairs: pl.DataFrame
     ambiguous: pl.DataFrame
@@ -138,13 +148,16 @@ def _sku_pass(
     sizes_t = tiktok.group_by(tiktok_product_id="product_id").agg(n_t=sku_level.sum())
     sizes_s = shopee.group_by(shopee_item_id="product_id").agg(n_s=sku_level.sum())
     # Ranked by every shared key; scored by the share of SKUs in common.
+    # A parent SKU shared while both sides list variant SKUs, none of them in
+    # common, is a contradiction, not a match: the title pass may still pair them.
     shared = (
         shared.join(sizes_t, on="tiktok_product_id")
         .join(sizes_s, on="shopee_item_id")
+        .filter((pl.col("shared_skus") > 0) | (pl.min_horizontal("n_t", "n_s") == 0))
         .with_columns(
-            score=pl.when(pl.max_horizontal("n_t", "n_s") > 0)
+            score=pl.when(pl.col("shared_skus") > 0)
             .then(pl.col("shared_skus") / pl.max_horizontal("n_t", "n_s"))
-            .otherwise(1.0),
+            .otherwise(PARENT_SKU_SCORE),
             rank=pl.col("shared") + pl.col("shared_skus") / 1000,
         )
     )
@@ -228,23 +241,27 @@ def _title_pass(
     for i, s_id in enumerate(s_ids):
         order = np.argsort(-score[i])
         top = order[0]
-        if score[i, top] < MIN_SCORE:
-            continue
-        close = [j for j in order[:5] if score[i, top] - score[i, j] < AMBIGUITY_MARGIN]
-        close += [  # another Shopee item as close to the same TikTok product
-            -1
-            for k in range(len(s_ids))
-            if k != i
-            and best_for_t[top] - score[k, top] < AMBIGUITY_MARGIN
-            and score[k, top] >= MIN_SCORE
+        best = score[i, top]
+        if best < MIN_SCORE or best_for_t[top] - best >= AMBIGUITY_MARGIN:
+            continue  # no close title, or the TikTok product has a clearly better one
+        candidates = [
+            (float(score[i, j]), t_ids[j], s_id)
+            for j in order[:5]
+            if best - score[i, j] < AMBIGUITY_MARGIN
         ]
-        if len(close) > 1:
-            for rank, j in enumerate(j for j in close if j >= 0):
-                ambiguous.append((s_id, t_ids[j], float(score[i, j]), rank + 1))
+        candidates += [  # other Shopee items as close to the same TikTok product
+            (float(score[k, top]), t_ids[top], s_ids[k])
+            for k in np.nonzero(np.abs(score[:, top] - best) < AMBIGUITY_MARGIN)[0]
+            if k != i and score[k, top] >= MIN_SCORE
+        ]
+        if len(candidates) > 1:
+            candidates.sort(key=lambda row: -row[0])
+            for rank, (value, t_id, candidate) in enumerate(candidates, start=1):
+                ambiguous.append((s_id, t_id, candidate, round(value, 4), rank))
             continue
-        if score[i, top] < best_for_t[top]:
+        if best < best_for_t[top]:
             continue  # the TikTok product has a better Shopee partner
-        pairs.append((t_ids[top], s_id, "title", round(float(score[i, top]), 4)))
+        pairs.append((t_ids[top], s_id, "title", round(float(best), 4)))
     return (
         pl.DataFrame(pairs, schema=_PAIRS_SCHEMA, orient="row"),
         pl.DataFrame(ambiguous, schema=_AMBIGUOUS_SCHEMA, orient="row"),

@@ -1,11 +1,12 @@
 """The emulated seller's Shopee catalog, overlapping its TikTok catalog.
 
-Deterministic from (size, seed): the TikTok catalog of `generate_catalog(size,
-seed)` is the starting point. Most products are on Shopee with the same seller
+Deterministic from (size, seed, shop_index): the TikTok catalog of
+`generate_catalog(size, seed, shop_index)` is the starting point, so each emulated
+shop has its own Shopee twin. Most products are on Shopee with the same seller
 SKUs (some typed in another case or with spaces), some carry other SKUs under a
 reworded title, some are on TikTok only, and the seller also has Shopee-only
 items. Prices, stock and statuses drift between the platforms. The true pairing
-is `shopee_ground_truth(size, seed)`.
+is `shopee_ground_truth(size, seed, shop_index)`.
 """
 
 from __future__ import annotations
@@ -51,9 +52,17 @@ _TITLE_SUFFIXES = ("", "", " - Free Ongkir", " Bisa COD", " Termurah", " Best Se
 _PRICE_DRIFT = ((0.0, 0.55), (0.05, 0.2), (-0.05, 0.1), (0.12, 0.08), (-0.15, 0.07))
 
 
-def shopee_shop_id(seed: int) -> str:
-    """The emulated seller's Shopee shop id for a seed."""
-    return str(random.Random(f"shopee-shop/{seed}").randrange(10**8, 10**9))
+def _stream(name: str, seed: int, shop_index: int, *rest: int) -> random.Random:
+    # Shop 0 keeps the streams it had before there were several shops.
+    parts = [name, str(seed), *map(str, rest)]
+    if shop_index:
+        parts.append(str(shop_index))
+    return random.Random("/".join(parts))
+
+
+def shopee_shop_id(seed: int, shop_index: int = 0) -> str:
+    """The emulated seller's Shopee shop id for a seed and TikTok shop index."""
+    return str(_stream("shopee-shop", seed, shop_index).randrange(10**8, 10**9))
 
 
 def _pick_share(rng: random.Random) -> str:
@@ -178,10 +187,16 @@ def _base_item(
     }
 
 
-def shopee_catalog(size: int, seed: int) -> tuple[list[dict[str, Any]], list[dict]]:
-    """The Shopee items (with `_models`) and the true pairing, for (size, seed)."""
-    catalog = generate_catalog(size, seed)
-    rng = random.Random(f"shopee/{seed}/{size}")
+def shopee_catalog(
+    size: int, seed: int, shop_index: int = 0
+) -> tuple[list[dict[str, Any]], list[dict]]:
+    """The Shopee items (with `_models`) and the true pairing.
+
+    The twin of `generate_catalog(size, seed, shop_index)`: shop `shop_index`
+    (0-based) of an emulator serving several shops.
+    """
+    catalog = generate_catalog(size, seed, shop_index)
+    rng = _stream("shopee", seed, shop_index, size)
     items, truth = [], []
     next_id = 20_000_000_000 + rng.randrange(10**6)
     for record in catalog.records:
@@ -211,7 +226,9 @@ def shopee_catalog(size: int, seed: int) -> tuple[list[dict[str, Any]], list[dic
             }
         )
     # Shopee-only items: products of another catalog the seller never put on TikTok.
-    others = generate_catalog(max(1, round(size * SHOPEE_ONLY_SHARE)), seed + 10_007)
+    others = generate_catalog(
+        max(1, round(size * SHOPEE_ONLY_SHARE)), seed + 10_007, shop_index
+    )
     for record in others.records:
         next_id += rng.randint(1, 5000)
         body = others.body(record.index)
@@ -228,13 +245,15 @@ def shopee_catalog(size: int, seed: int) -> tuple[list[dict[str, Any]], list[dic
     return items, truth
 
 
-def shopee_ground_truth(size: int, seed: int) -> list[dict[str, Any]]:
+def shopee_ground_truth(
+    size: int, seed: int, shop_index: int = 0
+) -> list[dict[str, Any]]:
     """The true pairing: `tiktok_product_id`, `shopee_item_id`, `method`.
 
     `method` is how the pair should be found: `sku`, `title`, or `none` (one side
     only; the other id is None).
     """
-    return shopee_catalog(size, seed)[1]
+    return shopee_catalog(size, seed, shop_index)[1]
 
 
 def _envelope(response: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -395,21 +414,33 @@ def _write_xlsx(
 
 
 def write_shopee_catalog(
-    size: int, seed: int, out_dir: str | Path, form: str = "api", language: str = "id"
+    size: int,
+    seed: int,
+    out_dir: str | Path,
+    form: str = "api",
+    language: str = "id",
+    shop_index: int = 0,
 ) -> Path:
-    """Write the Shopee catalog for (size, seed) as saved API responses or an xlsx.
+    """Write the Shopee catalog as saved API responses or an xlsx export.
 
-    Returns the folder of responses (`form="api"`) or the xlsx file.
+    The catalog is the twin of TikTok shop `shop_index` for (size, seed). Returns
+    the folder of responses (`form="api"`) or the xlsx file.
     """
     if form not in FORMS:
         raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    items, _ = shopee_catalog(size, seed)
+    items, _ = shopee_catalog(size, seed, shop_index)
     if form == "xlsx":
-        path = _write_xlsx(items, out, shopee_shop_id(seed), language)
+        path = _write_xlsx(items, out, shopee_shop_id(seed, shop_index), language)
     else:
-        _write_api(items, out, random.Random(f"shopee-envelope/{seed}"))
+        _write_api(items, out, _stream("shopee-envelope", seed, shop_index))
         path = out
-    logger.info("wrote %d Shopee items (%s) to %s", len(items), form, path)
+    logger.info(
+        "wrote %d Shopee items (%s) of shop %d to %s",
+        len(items),
+        form,
+        shop_index,
+        path,
+    )
     return path
