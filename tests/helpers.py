@@ -76,3 +76,33 @@ def assert_matches_ground_truth(
         "failed": len(failed),
     }
     return manifest
+
+
+def execute_notebook(notebook: Path, out: Path, **parameters: object) -> Any:
+    """Run a notebook through papermill into `out`; the executed notebook."""
+    import nbformat
+    import papermill
+
+    papermill.execute_notebook(
+        str(notebook),
+        str(out),
+        parameters=parameters,
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(out.parent),
+    )
+    return nbformat.read(out, as_version=4)
+
+
+def point_live_mode_at(monkeypatch: Any, emulator: Any) -> None:
+    """Live mode's environment, pointed at a running emulator with fresh tokens."""
+    from tiktok_import.tokens import TokenClient
+
+    client = TokenClient(emulator.auth_base_url, emulator.app_key, emulator.app_secret)
+    tokens = client.get(emulator.issue_auth_code())
+    monkeypatch.setenv("TIKTOK_APP_KEY", emulator.app_key)
+    monkeypatch.setenv("TIKTOK_APP_SECRET", emulator.app_secret)
+    monkeypatch.setenv("TIKTOK_ACCESS_TOKEN", tokens.access_token)
+    monkeypatch.setenv("TIKTOK_REFRESH_TOKEN", tokens.refresh_token)
+    monkeypatch.setenv("TIKTOK_API_BASE_URL", emulator.base_url)
+    monkeypatch.setenv("TIKTOK_AUTH_BASE_URL", emulator.auth_base_url)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import papermill
 import pytest
+from helpers import point_live_mode_at
 
 from tiktok_import import comparison, mapping, report, storage, validation
 from tiktok_import.cli import main
@@ -21,7 +22,6 @@ from tiktok_import.emulator import Emulator, EmulatorConfig
 from tiktok_import.errors import ConfigError, FatalApiError, TikTokImportError
 from tiktok_import.importer import ImportConfig, run_import
 from tiktok_import.pipeline import NOTEBOOKS_DIR, ShopeeSource
-from tiktok_import.tokens import TokenClient
 
 COVERED_ELSEWHERE = {
     "page_size outside 1..100": "test_cli.py::test_bad_parameters_get_one_line",
@@ -80,15 +80,7 @@ def live_env(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
 
     def point_at(emulator: Emulator) -> None:
-        tokens = TokenClient(
-            emulator.auth_base_url, emulator.app_key, emulator.app_secret
-        ).get(emulator.issue_auth_code())
-        monkeypatch.setenv("TIKTOK_APP_KEY", emulator.app_key)
-        monkeypatch.setenv("TIKTOK_APP_SECRET", emulator.app_secret)
-        monkeypatch.setenv("TIKTOK_ACCESS_TOKEN", tokens.access_token)
-        monkeypatch.setenv("TIKTOK_REFRESH_TOKEN", tokens.refresh_token)
-        monkeypatch.setenv("TIKTOK_API_BASE_URL", emulator.base_url)
-        monkeypatch.setenv("TIKTOK_AUTH_BASE_URL", emulator.auth_base_url)
+        point_live_mode_at(monkeypatch, emulator)
 
     return point_at
 

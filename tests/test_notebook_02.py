@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import papermill
 import pytest
+from helpers import execute_notebook
 
 from tiktok_import.emulator import Emulator, EmulatorConfig
 from tiktok_import.importer import ImportConfig, run_import
@@ -37,15 +38,7 @@ def output_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def execute(out: Path, **parameters: object) -> nbformat.NotebookNode:
-    papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(out),
-        parameters=parameters,
-        kernel_name="python3",
-        progress_bar=False,
-        cwd=str(out.parent),
-    )
-    return nbformat.read(out, as_version=4)
+    return execute_notebook(NOTEBOOK, out, **parameters)
 
 
 def test_notebook_is_committed_without_outputs() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import papermill
 import pytest
+from helpers import execute_notebook
 from test_report_fixtures import MIXED_FAILURES, MIXED_ROWS, make_run
 
 from tiktok_import import charts
@@ -34,16 +35,7 @@ def run_folder(output_dir: Path) -> Path:
     return next(output_dir.iterdir())
 
 
-def execute(notebook: Path, out: Path, **parameters: object) -> nbformat.NotebookNode:
-    papermill.execute_notebook(
-        str(notebook),
-        str(out),
-        parameters=parameters,
-        kernel_name="python3",
-        progress_bar=False,
-        cwd=str(out.parent),
-    )
-    return nbformat.read(out, as_version=4)
+execute = execute_notebook
 
 
 def outputs_of(executed: nbformat.NotebookNode, kind: str) -> list[dict]:

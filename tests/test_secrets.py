@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 import polars as pl
 import pytest
 import requests
+from helpers import point_live_mode_at
 
 from tiktok_import.emulator import Emulator, EmulatorConfig
 from tiktok_import.emulator.shopee import write_shopee_catalog
@@ -77,15 +78,7 @@ def _recording_emulator(config: EmulatorConfig) -> tuple[Emulator, _Recorder, li
 
 def _live_env(monkeypatch, emulator: Emulator) -> None:
     """Point live mode at the emulator through the environment, as a user would."""
-    pair = TokenClient(emulator.auth_base_url, emulator.app_key, emulator.app_secret)
-    tokens = pair.get(emulator.issue_auth_code())
-    monkeypatch.setenv("TIKTOK_APP_KEY", emulator.app_key)
-    monkeypatch.setenv("TIKTOK_APP_SECRET", emulator.app_secret)
-    monkeypatch.setenv("TIKTOK_ACCESS_TOKEN", tokens.access_token)
-    monkeypatch.setenv("TIKTOK_REFRESH_TOKEN", tokens.refresh_token)
-    monkeypatch.setenv("TIKTOK_API_BASE_URL", emulator.base_url)
-    monkeypatch.setenv("TIKTOK_AUTH_BASE_URL", emulator.auth_base_url)
-    monkeypatch.delenv("TIKTOK_TOKEN_FILE", raising=False)
+    point_live_mode_at(monkeypatch, emulator)
 
 
 def _texts(path: Path) -> list[bytes]:
