@@ -14,6 +14,7 @@ from tiktok_import.importer import ImportConfig, run_import
 
 TRIALS = 10
 CATALOG = {"catalog_size": 600, "seed": 5, "page_size": 20, "requests_per_second": 300}
+# 30 search pages, then 600 detail calls: both phases last long enough to aim at.
 EMULATOR = {"rps": None}
 
 
@@ -48,6 +49,33 @@ def _catalog(run_folder):
     return by_id, set(failed)
 
 
+def _checkpoint(run_folder):
+    try:
+        return json.loads((run_folder / "checkpoint.json").read_text())
+    except (OSError, ValueError):  # not written yet, or being replaced
+        return None
+
+
+def _kill_during(process, run_folder, phase, rng, timeout):
+    """SIGKILL the import at a random point of its search walk or its detail calls."""
+    pages_wanted = rng.randint(1, 20)
+    delay = rng.uniform(0.0, 0.4)
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        checkpoint = _checkpoint(run_folder)
+        if checkpoint:
+            walk = checkpoint.get("walk") or {"done": [], "pending": []}
+            pages = sum(w["pages"] for w in walk["done"] + walk["pending"])
+            if phase == "search" and pages >= pages_wanted:
+                break
+            if phase == "details" and checkpoint["search_done"]:
+                time.sleep(delay)
+                break
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+
+
 def _phase(run_folder):
     """Where a killed run stopped: not started, search, details, or its status."""
     manifest = run_folder / "manifest.json"
@@ -77,9 +105,10 @@ def test_killed_runs_resume_to_the_clean_catalog(clean_run, tmp_path):
     for trial in range(TRIALS):
         run_id = f"killed-{trial}"
         process = _launch(tmp_path, run_id)
-        time.sleep(rng.uniform(1.0, clean_seconds))
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
+        # Half the kills aim at the search walk, half at the detail calls; where in
+        # the phase they land is random.
+        target = "search" if trial % 2 == 0 else "details"
+        _kill_during(process, tmp_path / run_id, target, rng, clean_seconds * 3)
         phases.append(_phase(tmp_path / run_id))
         assert phases[-1] != "failed", "SIGKILL leaves no chance to write 'failed'"
 
