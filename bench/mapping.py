@@ -16,10 +16,13 @@ from _common import child_peak_rss_mb, make_run, save, scratch
 
 CHILD = """
 import time
+import polars as pl
 from tiktok_import.mapping import map_run
 started = time.perf_counter()
 products, skus = map_run({run!r})
-print("SECONDS", time.perf_counter() - started, products.height, skus.height)
+seconds = time.perf_counter() - started
+rows = [table.select(pl.len()).collect().item() for table in (products, skus)]
+print("SECONDS", seconds, *rows)
 """
 
 

@@ -261,8 +261,8 @@ def test_map_run_twice_gives_the_same_tables(
         ["product_listed_on_both", "product_missing_price"],
         fetch_details=fetch_details,
     )
-    first = mapping.map_run(run)
-    second = mapping.map_run(run)
+    first = [table.collect() for table in mapping.map_run(run)]
+    second = [table.collect() for table in mapping.map_run(run)]
     for a, b in zip(first, second, strict=True):
         assert_frame_equal(a, b)
     products, skus = mapping.read_tables(run)
@@ -299,15 +299,33 @@ def test_map_run_names_a_corrupt_raw_file(tmp_path: Path) -> None:
         mapping.map_run(run)
 
 
-def test_raw_files_are_read_in_blocks_of_whole_lines(tmp_path: Path) -> None:
-    run = write_run(tmp_path / "r", ["product_listed_on_both", "product_missing_price"])
-    path = run / "raw" / "products.jsonl.gz"
-    whole = mapping._parse_file(path, mapping.parse_product_bodies)
-    tiny_blocks = mapping._parse_file(
-        path, mapping.parse_product_bodies, block_size=100
+def test_map_run_in_small_blocks_and_slices_equals_mapping_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = sorted(path.stem for path in DATA.glob("product_*.json"))
+    bodies = []
+    for n in range(40):  # ids out of order, every case several times
+        copy = body(cases[n % len(cases)])
+        copy["data"]["id"] = f"17290000000{n * 919 % 1000:08d}"
+        bodies.append(copy)
+    newer, older = json.loads(json.dumps(bodies[3])), json.loads(json.dumps(bodies[5]))
+    newer["data"].update(update_time=newer["data"]["update_time"] + 60, title="Newer")
+    older["data"].update(update_time=older["data"]["update_time"] - 60, title="Older")
+    run = write_run(tmp_path / "r", [])
+    text = "".join(json.dumps(line) + "\n" for line in [*bodies, newer, older])
+    (run / "raw" / "products.jsonl.gz").write_bytes(gzip.compress(text.encode()))
+    monkeypatch.setattr(mapping, "_BLOCK_BYTES", 2_000)  # a few bodies per block
+    monkeypatch.setattr(mapping, "_SLICE_ROWS", 3)
+
+    products, skus = (table.collect() for table in mapping.map_run(run))
+
+    expected = mapping.map_tables(
+        mapping.parse_product_bodies([*bodies, newer, older]),
+        shop_id=SHOP_ID,
+        run_id="r",
     )
-    assert_frame_equal(whole, tiny_blocks)
-    assert whole.get_column("id").to_list() == [
-        "1729000000000000101",
-        "1729000000000000105",
-    ]
+    assert_frame_equal(products, expected[0])
+    assert_frame_equal(skus, expected[1])
+    titles = products.get_column("title").to_list()
+    assert products.height == 40 and "Newer" in titles and "Older" not in titles
+    assert not list((run / "tables").glob(".mapping-*")), "scratch left behind"

@@ -351,7 +351,8 @@ def load_tiktok_tables(run_folder: str | Path) -> tuple[pl.DataFrame, pl.DataFra
         from .mapping import map_run
 
         logger.info("%s has no tables yet: mapping the run first", run_folder)
-        return map_run(run_folder)
+        products, skus = map_run(run_folder)
+        return products.collect(), skus.collect()
     return (
         pl.read_parquet(tables / "products.parquet"),
         pl.read_parquet(tables / "skus.parquet"),

@@ -12,12 +12,15 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from .errors import ConfigError
 from .storage import RunFolder, resolve_run_folder
@@ -291,18 +294,26 @@ def _measure(value: pl.Expr, factor: pl.Expr) -> pl.Expr:
     return value.str.strip_chars().cast(pl.Float64, strict=False) * factor
 
 
-def _warn_unknown_units(raw: pl.DataFrame) -> None:
+def _unknown_units(raw: pl.DataFrame) -> dict[str, set[str]]:
+    """Weight and dimension units the tables do not know, per column."""
+    found = {}
     for column, table in (
         ("package_weight", _KG_PER_UNIT),
         ("package_dimensions", _CM_PER_UNIT),
     ):
         units = raw.get_column(column).struct.field("unit").drop_nulls()
-        unknown = set(units.str.strip_chars().str.to_uppercase().to_list()) - set(table)
-        if unknown:
+        found[column] = set(units.str.strip_chars().str.to_uppercase().to_list())
+        found[column] -= set(table)
+    return found
+
+
+def _warn_unknown_units(unknown: Mapping[str, set[str]]) -> None:
+    for column, units in unknown.items():
+        if units:
             log.warning(
                 "unknown %s unit(s) %s: those values are left null",
                 column,
-                ", ".join(sorted(unknown)),
+                ", ".join(sorted(units)),
             )
 
 
@@ -454,6 +465,7 @@ def _product_rows(
     on_tiktok = pl.col("status").is_not_null()
     on_tokopedia = pl.col("tokopedia_status").is_not_null()
     return frame.select(
+        "_row",
         platform=pl.lit(PLATFORM),
         shop_id=pl.lit(shop_id, pl.Utf8),
         product_id="id",
@@ -494,6 +506,17 @@ def _product_rows(
     )
 
 
+def _mapped(
+    raw: pl.DataFrame, shop_id: str, run_id: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Both tables for raw rows numbered by `_row`, in that order, `_row` kept."""
+    skus = _sku_rows(raw, shop_id, run_id)
+    products = _product_rows(raw, skus, shop_id, run_id)
+    products = products.cast(PRODUCTS_SCHEMA).select("_row", *PRODUCTS_SCHEMA)
+    skus = skus.cast(SKUS_SCHEMA).select("_row", *SKUS_SCHEMA)
+    return products.sort("_row"), skus.sort("_row", maintain_order=True)
+
+
 def map_tables(
     raw: pl.DataFrame, *, shop_id: str, run_id: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -503,12 +526,9 @@ def map_tables(
     out sorted by product id (SKUs keep the API's order within a product).
     """
     raw = latest_per_product(raw).with_row_index("_row")
-    _warn_unknown_units(raw)
-    skus = _sku_rows(raw, shop_id, run_id)
-    products = _product_rows(raw, skus, shop_id, run_id)
-    products = products.cast(PRODUCTS_SCHEMA).select(list(PRODUCTS_SCHEMA))
-    skus = skus.cast(SKUS_SCHEMA).select(list(SKUS_SCHEMA))
-    return products, skus
+    _warn_unknown_units(_unknown_units(raw))
+    products, skus = _mapped(raw, shop_id, run_id)
+    return products.drop("_row"), skus.drop("_row")
 
 
 def map_products(raw: pl.DataFrame, *, shop_id: str, run_id: str) -> pl.DataFrame:
@@ -535,25 +555,35 @@ def _blocks(path: Path, size: int) -> Iterator[bytes]:
             yield rest
 
 
-def _parse_file(
-    path: Path, parse: Callable[[bytes], pl.DataFrame], block_size: int = 16 << 20
-) -> pl.DataFrame:
-    # Block by block, so that a million bodies never sit in memory as text; the
-    # next block is decompressed (zlib releases the GIL) while this one is parsed.
-    frames = []
+# Decompressed bytes per block of raw lines parsed at once.
+_BLOCK_BYTES = 32 << 20
+
+
+def _parsed_blocks(
+    path: Path, parse: Callable[[bytes], pl.DataFrame]
+) -> Iterator[pl.DataFrame]:
+    """The raw rows of a gzipped NDJSON file, one frame per block of lines.
+
+    A million bodies never sit in memory as text: the next block is decompressed
+    (zlib releases the GIL) while this one is parsed.
+    """
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="gunzip") as pool:
-            blocks = _blocks(path, block_size)
+            blocks = _blocks(path, _BLOCK_BYTES)
             pending = pool.submit(next, blocks, None)
             while (block := pending.result()) is not None:
                 pending = pool.submit(next, blocks, None)
-                frames.append(parse(block))
+                yield parse(block)
     except FileNotFoundError:
         raise ConfigError(f"{path} is missing: the run folder is incomplete") from None
     except (OSError, EOFError) as exc:
         raise ConfigError(f"{path} is corrupt ({exc}): re-run the import") from None
     except ConfigError as exc:
         raise ConfigError(f"{path} is corrupt: {exc}; re-run the import") from None
+
+
+def _parse_file(path: Path, parse: Callable[[bytes], pl.DataFrame]) -> pl.DataFrame:
+    frames = list(_parsed_blocks(path, parse))
     if not frames:
         return parse(b"")
     return pl.concat(frames).rechunk()
@@ -575,33 +605,126 @@ def open_complete_run(run_folder: str | Path) -> tuple[RunFolder, dict[str, Any]
     return run, run.read_manifest()
 
 
-def map_run(run_folder: str | Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+# Products per slice of the final sort: what one slice holds in memory (~5 KB per
+# product with its description) bounds the peak, whatever the size of the run.
+_SLICE_ROWS = 40_000
+
+
+def map_run(
+    run_folder: str | Path, *, tables_dir: str | Path | None = None
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Map a run folder's raw files offline and write its products and SKUs tables.
 
     Uses the Get Product bodies when the run fetched details, else the products in
-    the search pages. Returns `(products, skus)`. The products table has no
-    `quality_ok`/`quality_issues` until the run is validated (again).
+    the search pages. Writes `products.parquet` and `skus.parquet` into `tables_dir`
+    (default: the run's `tables/`) and returns them as `(products, skus)` lazy
+    frames. The products table has no `quality_ok`/`quality_issues` until the run
+    is validated (again).
+
+    Memory stays bounded however large the run: blocks of raw lines are mapped and
+    spilled to a scratch folder, then the tables are written sorted by product id
+    one slice of ids at a time.
     """
     run, manifest = open_complete_run(run_folder)
     shop_id = str((manifest.get("shop") or {}).get("id") or "")
     run_id = str(manifest.get("run_id") or run.path.name)
     fetch_details = bool((manifest.get("parameters") or {}).get("fetch_details", True))
     if fetch_details:
-        source = run.raw("products.jsonl.gz")
-        raw = _parse_file(source, parse_product_bodies)
+        source, parse = run.raw("products.jsonl.gz"), parse_product_bodies
     else:
-        source = run.raw("search_pages.jsonl.gz")
-        raw = _parse_file(source, parse_search_pages)
-    log.info("mapping %s (%d product bodies)", source, raw.height)
-    products, skus = map_tables(raw, shop_id=shop_id, run_id=run_id)
-    tables = run.path / "tables"
-    tables.mkdir(exist_ok=True)
-    products.write_parquet(tables / "products.parquet")
-    skus.write_parquet(tables / "skus.parquet")
-    log.info(
-        "wrote %d products and %d SKUs to %s", products.height, skus.height, tables
+        source, parse = run.raw("search_pages.jsonl.gz"), parse_search_pages
+    tables = Path(tables_dir) if tables_dir is not None else run.path / "tables"
+    tables.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".mapping-", dir=tables) as scratch:
+        keys = _spill_blocks(source, parse, Path(scratch), shop_id, run_id)
+        log.info("mapped %d product bodies from %s", keys.height, source)
+        kept = latest_per_product(keys)
+        written = {
+            name: _write_sorted(Path(scratch), name, kept, keys.height)
+            for name in ("products", "skus")
+        }
+        for name, path in written.items():
+            os.replace(path, tables / f"{name}.parquet")
+    log.info("wrote %d products to %s", kept.height, tables)
+    return (
+        pl.scan_parquet(tables / "products.parquet"),
+        pl.scan_parquet(tables / "skus.parquet"),
     )
-    return products, skus
+
+
+def _spill_blocks(
+    source: Path,
+    parse: Callable[[bytes], pl.DataFrame],
+    scratch: Path,
+    shop_id: str,
+    run_id: str,
+) -> pl.DataFrame:
+    """Map each block of raw lines into `scratch`; the (id, update_time, _row) keys.
+
+    Every row is mapped, duplicates included; `_row` numbers the rows across the
+    whole file, so the latest version of each product can be chosen afterwards.
+    Each spilled part is sorted by product id, in small row groups, so that a slice
+    of ids reads only the row groups that hold it.
+    """
+    keys = []
+    unknown: dict[str, set[str]] = {}
+    rows = 0
+    for number, raw in enumerate(_parsed_blocks(source, parse)):
+        raw = raw.with_row_index("_row", offset=rows)
+        rows += raw.height
+        keys.append(raw.select("id", "update_time", "_row"))
+        for column, units in _unknown_units(raw).items():
+            unknown.setdefault(column, set()).update(units)
+        for name, table in zip(
+            ("products", "skus"), _mapped(raw, shop_id, run_id), strict=True
+        ):
+            table.sort("product_id", "_row", maintain_order=True).write_parquet(
+                scratch / f"{name}-{number:06d}.parquet", row_group_size=2_000
+            )
+    _warn_unknown_units(unknown)
+    if not keys:
+        return pl.DataFrame(
+            schema={"id": pl.Utf8, "update_time": pl.Int64, "_row": pl.UInt32}
+        )
+    return pl.concat(keys)
+
+
+def _write_sorted(scratch: Path, name: str, kept: pl.DataFrame, rows: int) -> Path:
+    """One table from its spilled parts: latest rows only, sorted by product id.
+
+    Written one slice of product ids at a time, so that only a slice is ever
+    sorted in memory.
+    """
+    schema = {"products": PRODUCTS_SCHEMA, "skus": SKUS_SCHEMA}[name]
+    out = scratch / f"{name}.parquet"
+    parts = sorted(scratch.glob(f"{name}-*.parquet"))
+    if kept.height == 0 or not parts:
+        pl.DataFrame(schema=schema).write_parquet(out)
+        return out
+    wanted = pl.lit(True)
+    if kept.height < rows:  # some products came more than once
+        wanted = pl.col("_row").is_in(kept.get_column("_row").implode())
+    # Null ids sort first (as in `latest_per_product`), then one slice per range.
+    ids = kept.get_column("id")
+    bounds = ids.drop_nulls().sort().gather_every(_SLICE_ROWS).to_list()[1:]
+    product = pl.col("product_id")
+    slices = [product.is_null()] if ids.null_count() else []
+    for low, high in zip([None, *bounds], [*bounds, None], strict=True):
+        since = pl.lit(True) if low is None else product >= low
+        slices.append(since if high is None else since & (product < high))
+    scan = pl.scan_parquet(parts)
+    arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
+    with pq.ParquetWriter(out, arrow_schema, compression="zstd") as sink:
+        for rows_in in slices:
+            frame = (
+                scan.filter(rows_in & wanted)
+                .sort("product_id", "_row", maintain_order=True, nulls_last=False)
+                .drop("_row")
+                .collect()
+            )
+            if frame.height:
+                sink.write_table(frame.to_arrow())
+    return out
 
 
 def read_tables(run_folder: str | Path) -> tuple[pl.DataFrame, pl.DataFrame]:
