@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._slow_imports import defer_iri_parsers
 from .errors import ConfigError, TikTokImportError
 from .importer import ImportConfig
 from .notebook import refuse_secret_parameters
@@ -113,6 +114,7 @@ def execute_notebook(notebook: str, output: Path, parameters: dict[str, Any]) ->
         StepFailed: a cell raised; the message names the notebook and the cell.
     """
     refuse_secret_parameters(parameters, notebook)
+    defer_iri_parsers()  # papermill imports jsonschema (through nbformat)
     import papermill
     from papermill.exceptions import PapermillExecutionError
 

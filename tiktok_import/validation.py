@@ -8,7 +8,8 @@ this module turns them into `tables/failures.parquet`, the `quality_ok` and
 `quality_issues` columns of the products table, and `validation/summary.json`.
 
 Great Expectations is imported inside the functions that need it: it takes seconds
-to import and most users of this package never validate.
+to import and most users of this package never validate. Its import is also kept
+from building jsonschema's IRI parsers, which nothing here uses (`_slow_imports`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import polars as pl
 import polars.selectors as cs
 
 from . import settings
+from ._slow_imports import defer_iri_parsers
 from .errors import ConfigError
 from .mapping import open_complete_run
 
@@ -157,8 +159,15 @@ def ge_frame(table: pl.DataFrame) -> Any:
 # --- running GE -----------------------------------------------------------------
 
 
-def _context(docs_dir: Path | None) -> Any:
+def _gx() -> Any:
+    defer_iri_parsers()
     import great_expectations as gx
+
+    return gx
+
+
+def _context(docs_dir: Path | None) -> Any:
+    gx = _gx()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -186,7 +195,7 @@ def _context(docs_dir: Path | None) -> Any:
 
 
 def _build_suite(suite: dict[str, Any], details: bool) -> Any:
-    import great_expectations as gx
+    gx = _gx()
 
     kept = [
         item
@@ -219,7 +228,7 @@ def _run_suites(
     docs_dir: Path | None,
 ) -> dict[str, Any]:
     """GE validation results per suite name (ExpectationSuiteValidationResult)."""
-    import great_expectations as gx
+    gx = _gx()
 
     context = _context(docs_dir)
     source = context.data_sources.add_pandas("tables")
