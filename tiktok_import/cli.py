@@ -73,7 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--page-size", type=int, default=s.DEFAULT_PAGE_SIZE)
     run.add_argument("--no-details", action="store_true", help="skip Get Product")
     run.add_argument("--rps", type=float, default=None, help="requests per second")
-    run.add_argument("--workers", type=int, default=s.DEFAULT_WORKERS)
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=s.DEFAULT_WORKERS,
+        help="concurrent calls: Get Product, and search windows past the 10,000 cap",
+    )
     run.add_argument(
         "--shopee-source",
         default="",

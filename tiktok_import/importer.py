@@ -482,7 +482,11 @@ class _Importer:
                 self._save_checkpoint(raw=raw_lengths, walk=walk.state())
 
             walk = CatalogWalk(
-                client, self.config.page_size, on_page, state=self.checkpoint["walk"]
+                client,
+                self.config.page_size,
+                on_page,
+                state=self.checkpoint["walk"],
+                parallel=self.config.workers,
             )
             try:
                 if not self.checkpoint["search_done"]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ class Window:
     le: int | None = None
     total_count: int = 0
     pages: int = 0
+    token: str = ""  # the next page's page_token; empty: the first page
 
     def filters(self) -> dict[str, int]:
         bounds = {}
@@ -57,10 +59,15 @@ class Window:
             record["update_time_le"],
             record.get("total_count", 0),
             record.get("pages", 0),
+            record.get("page_token", ""),
         )
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, with_token: bool = False) -> dict[str, Any]:
+        """The window as the manifest records it; a checkpoint adds the token."""
         record = asdict(self)
+        token = record.pop("token")
+        if with_token:
+            record["page_token"] = token
         return {
             "update_time_ge": record.pop("ge"),
             "update_time_le": record.pop("le"),
@@ -77,13 +84,17 @@ def _refuses_page_token(exc: FatalApiError) -> bool:
 class CatalogWalk:
     """Pages through every product of the shop, splitting windows past the cap.
 
-    Windows are walked in ascending update_time order and the last one has no
-    upper bound, so a product edited during the walk shows up again later rather
-    than being lost; a final catch-up window from the walk's start time collects
-    edits made while it ran. The caller de-duplicates on product id.
+    Up to `parallel` windows are walked at once (each one page after another, as
+    its page tokens require), all under the client's shared rate ceiling; only
+    the calling thread changes the walk's state or calls `on_page`. The last
+    regular window has no upper bound, so a product edited during the walk shows
+    up again later rather than being lost; a catch-up window from the walk's
+    start time, begun only once every earlier window is done, collects edits
+    made while it ran. The caller de-duplicates on product id.
 
-    `state()` after any page is enough to carry on from the next page, so an
-    interrupted walk can be resumed with `CatalogWalk(..., state=saved)`.
+    `state()` after any page is enough to carry on from the next page of every
+    window, so an interrupted walk can be resumed with `CatalogWalk(...,
+    state=saved)`.
     """
 
     def __init__(
@@ -94,78 +105,116 @@ class CatalogWalk:
         base_filters: dict[str, Any] | None = None,
         clock: Callable[[], float] = time.time,
         state: dict[str, Any] | None = None,
+        parallel: int = 1,
     ) -> None:
         self.client = client
         self.page_size = page_size
         self.on_page = on_page
         self.base_filters = dict(base_filters or {})
         self.clock = clock
+        self.parallel = max(1, parallel)
         if state:
             self.started = int(state["walk_started"])
             self.windows = [Window.from_dict(w) for w in state["done"]]
             self.pending = [Window.from_dict(w) for w in state["pending"]]
-            self.token = state["page_token"]
+            # Checkpoints from before windows were walked concurrently kept one
+            # page token, the first pending window's.
+            if self.pending and state.get("page_token"):
+                self.pending[0].token = state["page_token"]
         else:
             self.started = int(clock())
             self.windows: list[Window] = []
             self.pending = [Window(), Window(ge=self.started)]
-            self.token = ""
 
     def state(self) -> dict[str, Any]:
         """Where the walk stands, as plain JSON-able data."""
         return {
             "walk_started": self.started,
             "done": [w.as_dict() for w in self.windows],
-            "pending": [w.as_dict() for w in self.pending],
-            "page_token": self.token,
+            "pending": [w.as_dict(with_token=True) for w in self.pending],
         }
 
     def run(self) -> list[Window]:
         """Walk the catalog (or what is left of it); return the windows walked."""
-        while self.pending:
-            window = self.pending[0]
-            filters = {**self.base_filters, **window.filters()}
+        with ThreadPoolExecutor(self.parallel, thread_name_prefix="search") as pool:
+            in_flight: dict[Future, Window] = {}
             try:
-                body, raw = self.client.search_products(
-                    filters, self.page_size, self.token
-                )
-            except SearchCapError:
-                self._split(window)
-                continue
-            except FatalApiError as exc:
-                if not (self.token and _refuses_page_token(exc)):
-                    raise
-                log.warning(
-                    "window %s: the API no longer accepts the page token (%s); "
-                    "walking the window again from its start",
-                    window.describe(),
-                    exc.api_message,
-                )
-                self.token, window.pages = "", 0
-                continue
-            data = body.get("data") or {}
-            if window.pages == 0:
-                window.total_count = int(data.get("total_count") or 0)
-                if window.total_count > SEARCH_RESULT_CAP:
-                    self._split(window)
-                    continue
-            window.pages += 1
-            products = data.get("products") or []
-            self.token = data.get("next_page_token") or ""
-            log.info(
-                "window %s page %d: %d products (total %d)",
-                window.describe(),
-                window.pages,
-                len(products),
-                window.total_count,
-            )
-            if not self.token or not products:
-                why = "had no next_page_token" if not self.token else "was empty"
-                log.info("window %s ended: the last page %s", window.describe(), why)
-                self.windows.append(self.pending.pop(0))
-                self.token = ""
-            self.on_page(body, raw)
+                while True:
+                    for window in self._ready(in_flight.values()):
+                        in_flight[pool.submit(self._fetch, window)] = window
+                    if not in_flight:
+                        break
+                    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        self._take(in_flight.pop(future), future)
+            except BaseException:
+                for future in in_flight:
+                    future.cancel()
+                raise
+        self.windows.sort(key=lambda w: w.ge)
         return self.windows
+
+    def _ready(self, busy: Iterable[Window]) -> list[Window]:
+        """Pending windows to start now, up to the number of free places."""
+        busy = list(busy)
+        free = self.parallel - len(busy)
+        idle = [w for w in self.pending if not any(w is b for b in busy)]
+        earlier = [w for w in self.pending if w.ge < self.started]
+        if earlier:
+            # The catch-up windows wait until every earlier window is walked.
+            idle = [w for w in idle if w.ge < self.started]
+        return idle[: max(free, 0)]
+
+    def _fetch(self, window: Window) -> tuple[dict[str, Any], bytes]:
+        filters = {**self.base_filters, **window.filters()}
+        return self.client.search_products(filters, self.page_size, window.token)
+
+    def _take(self, window: Window, future: Future) -> None:
+        """Record one page of `window` (or the error that came instead)."""
+        try:
+            body, raw = future.result()
+        except SearchCapError:
+            self._split(window)
+            return
+        except FatalApiError as exc:
+            if not (window.token and _refuses_page_token(exc)):
+                raise
+            log.warning(
+                "window %s: the API no longer accepts the page token (%s); "
+                "walking the window again from its start",
+                window.describe(),
+                exc.api_message,
+            )
+            window.token, window.pages = "", 0
+            return
+        data = body.get("data") or {}
+        if window.pages == 0:
+            window.total_count = int(data.get("total_count") or 0)
+            if window.total_count > SEARCH_RESULT_CAP:
+                self._split(window)
+                return
+        window.pages += 1
+        products = data.get("products") or []
+        window.token = data.get("next_page_token") or ""
+        log.info(
+            "window %s page %d: %d products (total %d)",
+            window.describe(),
+            window.pages,
+            len(products),
+            window.total_count,
+        )
+        if not window.token or not products:
+            why = "had no next_page_token" if not window.token else "was empty"
+            log.info("window %s ended: the last page %s", window.describe(), why)
+            self._remove(window)
+            window.token = ""
+            self.windows.append(window)
+        self.on_page(body, raw)
+
+    def _remove(self, window: Window) -> int:
+        index = next(i for i, w in enumerate(self.pending) if w is window)
+        del self.pending[index]
+        return index
 
     def _split(self, window: Window) -> None:
         earlier, later = window.split(int(self.clock()))
@@ -177,5 +226,5 @@ class CatalogWalk:
             earlier.describe(),
             later.describe(),
         )
-        self.pending[0:1] = [earlier, later]
-        self.token = ""
+        index = self._remove(window)
+        self.pending[index:index] = [earlier, later]
