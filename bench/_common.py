@@ -97,6 +97,13 @@ class EmulatorProcess:
             self._proc.wait(10)
         self._dir.cleanup()
 
+    def cpu_seconds(self) -> float:
+        """CPU time the emulator process has used so far (user + system)."""
+        assert self._proc is not None
+        fields = Path(f"/proc/{self._proc.pid}/stat").read_text().rsplit(")", 1)[1]
+        utime, stime = fields.split()[11:13]
+        return (int(utime) + int(stime)) / os.sysconf("SC_CLK_TCK")
+
     @property
     def base_url(self) -> str:
         return self.env["TIKTOK_API_BASE_URL"]
