@@ -140,8 +140,14 @@ class TokenClient:
     def _call(self, path: str, params: dict[str, str]) -> TokenPair:
         query = {"app_key": self._app_key, "app_secret": self._app_secret, **params}
         try:
+            # Each token call gets a connection of its own. Calls come minutes apart,
+            # so a kept-alive one may be closed by the host just as it is reused,
+            # and a token call is not safe to send twice.
             response = self._session.get(
-                self._base + path, params=query, timeout=self._timeout
+                self._base + path,
+                params=query,
+                headers={"Connection": "close"},
+                timeout=self._timeout,
             )
             body = response.json()
         except requests.RequestException as exc:
