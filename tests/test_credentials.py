@@ -43,3 +43,31 @@ def test_malformed_env_line_is_named(tmp_path):
     env.write_text("TIKTOK_APP_KEY=ok\nthis line is not an assignment\n")
     with pytest.raises(ConfigError, match=r"line 2: expected NAME=value"):
         read_env_file(env)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(
+            b"TIKTOK_APP_KEY=k\nTIKTOK_APP_SECRET=s\xff\xfe\n", id="stray-byte"
+        ),
+        pytest.param("TIKTOK_APP_KEY=k\n".encode("utf-16"), id="utf-16"),
+    ],
+)
+def test_env_file_that_is_not_utf8_is_named(tmp_path, content):
+    env = tmp_path / ".env"
+    env.write_bytes(content)
+    with pytest.raises(ConfigError, match=r"\.env is not UTF-8 text.*save it as UTF-8"):
+        read_env_file(env)
+
+
+def test_env_file_saved_with_a_byte_order_mark_reads(tmp_path):
+    env = tmp_path / ".env"
+    env.write_bytes("TIKTOK_APP_KEY=k\n".encode("utf-8-sig"))
+    assert read_env_file(env) == {"TIKTOK_APP_KEY": "k"}
+
+
+def test_env_path_that_is_a_folder_is_refused(tmp_path):
+    (tmp_path / ".env").mkdir()
+    with pytest.raises(ConfigError, match=r"\.env is not a file"):
+        read_env_file(tmp_path / ".env")

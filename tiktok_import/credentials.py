@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,10 +83,23 @@ def default_token_file(app_key: str) -> Path:
 
 def read_env_file(path: Path) -> dict[str, str]:
     """Parse a `.env` file; a line that does not parse is an error naming it."""
-    if not path.is_file():
+    if not path.exists():
         return {}
+    if not path.is_file():
+        raise ConfigError(
+            f"{path} is not a file: the credentials file must be a text file of "
+            "NAME=value lines; remove or rename what is there"
+        )
+    try:
+        # utf-8-sig: an editor's byte order mark is not part of the first name.
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not UTF-8 text (byte {exc.start} cannot be read): save it "
+            "as UTF-8, for instance with 'Save as' and the UTF-8 encoding"
+        ) from None
     values: dict[str, str] = {}
-    with path.open(encoding="utf-8") as stream:
+    with io.StringIO(text) as stream:
         for binding in parse_stream(stream):
             if binding.error:
                 raise ConfigError(
