@@ -232,6 +232,26 @@ def test_existing_run_id_on_the_command_line(tmp_path, capsys):
     assert "run 'taken' already exists" in line and "choose another run id" in line
 
 
+def test_existing_unfinished_run_id_points_at_resume(tmp_path, capsys):
+    (tmp_path / "cut").mkdir()
+    (tmp_path / "cut" / "manifest.json").write_text('{"status": "failed"}')
+    code = main(["run", "--output-dir", str(tmp_path), "--run-id", "cut"])
+    line = _one_line_error(capsys.readouterr().err)
+    assert code != 0
+    assert "did not finish (status failed)" in line
+    assert "--resume --run-id cut" in line
+
+
+def test_resume_of_a_run_id_with_no_folder_on_the_command_line(tmp_path, capsys):
+    code = main(
+        ["run", "--resume", "--output-dir", str(tmp_path), "--run-id", "nosuch"]
+    )
+    line = _one_line_error(capsys.readouterr().err)
+    assert code != 0
+    assert "there is no run 'nosuch'" in line and "leave out --resume" in line
+    assert not (tmp_path / "nosuch").exists()
+
+
 # --- run folders for the steps after the import ---------------------------------
 
 STEPS = {

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from tiktok_import.errors import ConfigError
 from tiktok_import.importer import ImportConfig, run_import
 
 TRIALS = 10
@@ -128,10 +129,17 @@ def test_killed_runs_resume_to_the_clean_catalog(clean_run, tmp_path):
     assert {"search", "details"} <= set(phases), phases
 
 
-def test_resuming_a_run_that_never_started_starts_it(tmp_path):
-    result = run_import(_config(tmp_path, "absent"), progress=False, resume=True)
+def test_resuming_a_run_killed_before_its_manifest_starts_it(tmp_path):
+    (tmp_path / "early" / "notebooks").mkdir(parents=True)  # all such a run leaves
+    result = run_import(_config(tmp_path, "early"), progress=False, resume=True)
     assert result.manifest["status"] == "complete"
     assert result.manifest["counts"]["found"] == CATALOG["catalog_size"]
+
+
+def test_resuming_a_run_id_that_has_no_folder_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="there is no run 'typo' in .* to resume"):
+        run_import(_config(tmp_path, "typo"), progress=False, resume=True)
+    assert not (tmp_path / "typo").exists()
 
 
 def test_resuming_a_complete_run_changes_nothing(tmp_path):

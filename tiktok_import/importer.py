@@ -672,7 +672,7 @@ def list_shops(config: ImportConfig) -> list[dict[str, Any]]:
 
 def _resumable(config: ImportConfig) -> tuple[RunFolder, dict[str, Any] | None]:
     """The run folder to resume and its record; None when it never got going."""
-    run = RunFolder(Path(config.output_dir) / config.run_id)
+    run = RunFolder.to_resume(config.output_dir, config.run_id)
     if not run.manifest_path.is_file():
         log.info("run %s left no record; starting it afresh", config.run_id)
         return RunFolder.create(config.output_dir, config.run_id), None

@@ -206,7 +206,7 @@ def run_pipeline(
     config = config.validate()
     shopee = (shopee or ShopeeSource()).check()
     if resume:
-        run = RunFolder(Path(config.output_dir) / config.run_id)
+        run = RunFolder.to_resume(config.output_dir, config.run_id)
     else:
         run = RunFolder.create(config.output_dir, config.run_id)
     notebooks = run.path / "notebooks"

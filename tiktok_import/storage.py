@@ -42,10 +42,7 @@ class RunFolder:
         check_run_id(run_id)
         folder = cls(Path(output_dir) / run_id)
         if folder.manifest_path.exists():
-            raise ConfigError(
-                f"run {run_id!r} already exists in {output_dir}: choose another run id "
-                f"or delete {folder.path}"
-            )
+            raise ConfigError(folder._taken(run_id, output_dir))
         try:
             (folder.path / "raw").mkdir(parents=True, exist_ok=True)
             probe = folder.path / ".write-test"
@@ -56,6 +53,39 @@ class RunFolder:
                 f"output dir {output_dir} is not writable ({exc.strerror}): choose "
                 "another --output-dir"
             ) from None
+        return folder
+
+    def _taken(self, run_id: str, output_dir: str | Path) -> str:
+        try:
+            status = json.loads(self.manifest_path.read_text(encoding="utf-8"))[
+                "status"
+            ]
+        except (OSError, ValueError, KeyError, TypeError):
+            status = None
+        if status in ("running", "failed"):
+            return (
+                f"run {run_id!r} already exists in {output_dir} and did not finish "
+                f"(status {status}): carry it on with --resume --run-id {run_id}, "
+                "or choose another run id"
+            )
+        return (
+            f"run {run_id!r} already exists in {output_dir}: choose another run id "
+            f"or delete {self.path}"
+        )
+
+    @classmethod
+    def to_resume(cls, output_dir: str | Path, run_id: str) -> RunFolder:
+        """The folder of an earlier run to carry on; refuse a run id that has none.
+
+        A folder without a manifest (a run killed as it started) is still one.
+        """
+        check_run_id(run_id)
+        folder = cls(Path(output_dir) / run_id)
+        if not folder.path.is_dir():
+            raise ConfigError(
+                f"there is no run {run_id!r} in {output_dir} to resume: check "
+                "--run-id and --output-dir, or leave out --resume to start a new run"
+            )
         return folder
 
     @classmethod
