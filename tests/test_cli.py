@@ -64,7 +64,18 @@ def test_live_without_credentials_says_which(tmp_path, capsys, monkeypatch):
     [
         pytest.param("{not json", "is not valid JSON", id="not-json"),
         pytest.param(
-            '{"shop": "A"}', "must hold a JSON list of objects", id="not-a-list"
+            '{"shop": "A"}', "must hold a JSON list of one or more", id="not-a-list"
+        ),
+        pytest.param("[]", "must hold a JSON list of one or more", id="empty-list"),
+        pytest.param(
+            '[{"shop": "A"}, {"page_size": 0}]',
+            "params file entry 2: page_size must be",
+            id="bad-value-names-its-entry",
+        ),
+        pytest.param(
+            '[{"app_secret": "x"}]',
+            "params file entry 1: parameter app_secret looks like a secret",
+            id="secret",
         ),
         pytest.param(
             '[{"shoop": "A"}]', "unknown parameter(s) shoop", id="unknown-key"
@@ -80,6 +91,25 @@ def test_bad_params_file(content, expected, tmp_path, capsys):
     )
     assert code == 2
     assert expected in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(["run", "--rps", "abc"], "invalid float value: 'abc'", id="rps"),
+        pytest.param(["run", "--source", "foo"], "invalid choice: 'foo'", id="source"),
+        pytest.param(["run", "--no-such-flag"], "unrecognized arguments", id="flag"),
+        pytest.param(["nothing"], "invalid choice: 'nothing'", id="command"),
+    ],
+)
+def test_command_line_mistakes_are_one_line(args, expected, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.count("\n") == 1, err
+    assert err.startswith("tiktok-import: error: ") and expected in err
+    assert "--help" in err
 
 
 def test_emulator_catalog_writes_ground_truth(tmp_path):

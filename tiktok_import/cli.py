@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import settings as s
 from .credentials import Credentials
@@ -31,8 +32,15 @@ def _fault(text: str) -> tuple[str, float]:
         ) from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake on the command line is one line, not the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"tiktok-import: error: {message} (see '{self.prog} --help')\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tiktok-import",
         description="Import a TikTok Shop catalog (with its Tokopedia listings).",
     )
@@ -111,9 +119,13 @@ def _params_file(path: str) -> list[dict]:
         raise ConfigError(f"params file {path}: {exc.strerror}") from None
     except ValueError as exc:
         raise ConfigError(f"params file {path} is not valid JSON: {exc}") from None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+    if (
+        not isinstance(entries, list)
+        or not entries
+        or not all(isinstance(e, dict) for e in entries)
+    ):
         raise ConfigError(
-            f"params file {path} must hold a JSON list of objects, "
+            f"params file {path} must hold a JSON list of one or more objects, "
             'e.g. [{"shop": "A"}, {"shop": "B"}]'
         )
     return entries

@@ -265,6 +265,7 @@ def batch_configs(
     known = {f.name for f in fields(ImportConfig)} - {"emulator_options"}
     configs = [replace(base, shop=shop) for shop in shops]
     for number, entry in enumerate(overrides, start=1):
+        refuse_secret_parameters(entry, f"params file entry {number}")
         unknown = sorted(set(entry) - known)
         if unknown:
             raise ConfigError(
@@ -272,7 +273,10 @@ def batch_configs(
                 f"{', '.join(unknown)}; "
                 f"expected some of {', '.join(sorted(known))}"
             )
-        configs.append(replace(base, **entry))
+        try:
+            configs.append(replace(base, **entry).validate())
+        except ConfigError as exc:
+            raise ConfigError(f"params file entry {number}: {exc}") from None
     if len(configs) > 1:
         configs = [
             c
