@@ -79,3 +79,37 @@ def test_failed_import_skips_the_later_steps(tmp_path, monkeypatch):
     steps = json.loads((tmp_path / "runs" / "down" / "pipeline.json").read_text())
     # No Shopee source for a live run: four steps, the comparison is not one.
     assert [s["status"] for s in steps["steps"]] == ["failed"] + ["skipped"] * 3
+
+
+def test_a_full_disk_under_papermill_is_one_step_error(tmp_path, monkeypatch):
+    # papermill writes the executed notebook after each cell; there a full disk
+    # surfaces as a bare OSError, and pipeline.json cannot be written either.
+    import errno
+
+    import papermill
+
+    from tiktok_import import pipeline
+    from tiktok_import.importer import ImportConfig
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    writes = []
+
+    def pipeline_json_fills_up(path, record):
+        writes.append(record)
+        if any(step["status"] == "failed" for step in record["steps"]):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        (tmp_path / "record.json").write_text(json.dumps(record))
+
+    monkeypatch.setattr(papermill, "execute_notebook", disk_full)
+    monkeypatch.setattr(pipeline, "write_json_atomic", pipeline_json_fills_up)
+    config = ImportConfig(output_dir=str(tmp_path), run_id="full")
+    with pytest.raises(pipeline.StepFailed) as failed:
+        pipeline.run_pipeline(config)
+    message = str(failed.value)
+    assert message.startswith("01_import.ipynb: cannot write ")
+    assert "No space left on device" in message and "--resume" in message
+    assert "\n" not in message
+    last_kept = json.loads((tmp_path / "record.json").read_text())["steps"]
+    assert last_kept[0]["status"] == "running"  # never marked complete

@@ -235,6 +235,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TikTokImportError as exc:
         print(f"tiktok-import: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # The machine's, not the analyst's: a full disk, a folder not writable.
+        where = exc.filename or "a file"
+        print(
+            f"tiktok-import: error: cannot write or read {where} "
+            f"({exc.strerror or exc}): free some space or check its permissions; "
+            "an interrupted run carries on with --resume",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("tiktok-import: interrupted", file=sys.stderr)
         return 130

@@ -141,6 +141,14 @@ def execute_notebook(notebook: str, output: Path, parameters: dict[str, Any]) ->
             f"{notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
             f"(executed notebook: {output})"
         ) from None
+    except OSError as exc:
+        # papermill writes the executed notebook after every cell; a full disk
+        # stops it there, whatever the cell was doing.
+        raise StepFailed(
+            f"{notebook}: cannot write {exc.filename or output} "
+            f"({exc.strerror or exc}): free some space or choose another "
+            "--output-dir; what was written is kept, and --resume carries the run on"
+        ) from None
 
 
 PIPELINE_RECORD = "pipeline.json"
@@ -166,7 +174,13 @@ class _StepLog:
         self._write()
 
     def _write(self) -> None:
-        write_json_atomic(self.path, {"steps": self.steps})
+        try:
+            write_json_atomic(self.path, {"steps": self.steps})
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write {self.path} ({exc.strerror or exc}): free some space "
+                "or choose another --output-dir"
+            ) from None
 
     def run(self, index: int, step: Callable[[], None]) -> str | None:
         """Run one step, recording it; return its error message, or None."""
@@ -183,13 +197,23 @@ class _StepLog:
             finished_at=utc_now_iso(),
             error=error,
         )
-        self._write()
+        if error is None:
+            self._write()
+        else:
+            self._write_after_failure()
         return error
+
+    def _write_after_failure(self) -> None:
+        try:
+            self._write()
+        except ConfigError as exc:
+            # The step's own error (often the same full disk) is the one to show.
+            log.info("%s", exc)
 
     def skip_rest(self, after: int) -> None:
         for record in self.steps[after + 1 :]:
             record["status"] = "skipped"
-        self._write()
+        self._write_after_failure()
 
 
 def run_pipeline(

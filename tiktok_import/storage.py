@@ -177,8 +177,14 @@ def restore_committed(path: Path, length: int) -> list[dict[str, Any]]:
 def write_json_atomic(path: Path, record: Any) -> None:
     """Replace `path` with `record` as JSON in one step, so a crash never halves it."""
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(
+            json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # e.g. the disk is full: leave no half file
+        raise
 
 
 def read_json_lines(path: Path) -> list[dict[str, Any]]:
