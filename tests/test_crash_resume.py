@@ -125,6 +125,13 @@ def test_killed_runs_resume_to_the_clean_catalog(clean_run, tmp_path):
             "failed": len(clean_failed),
         }
         assert not (result.run_folder / "checkpoint.json").exists()
+        # The killed attempt's calls count too, as of its last checkpoint: every
+        # stored search page was a search call.
+        with gzip.open(result.run_folder / "raw" / "search_pages.jsonl.gz") as raw:
+            pages = sum(1 for _ in raw)
+        requests = result.manifest["requests"]["by_endpoint"]
+        assert requests.get("search", 0) >= pages
+        assert requests.get("product", 0) >= len(bodies) + len(failed)
     # The kills should land in both phases of the run, not only before or after it.
     assert {"search", "details"} <= set(phases), phases
 

@@ -347,6 +347,8 @@ class _Importer:
             "error": None,
         }
         self.carried: dict[str, Any] = {}
+        self._client: PartnerClient | None = None
+        self._started = time.monotonic()
         if previous is not None:
             self._resume_from(previous)
 
@@ -359,6 +361,9 @@ class _Importer:
         path = self.run.path / CHECKPOINT
         if path.is_file():
             self.checkpoint = json.loads(path.read_text(encoding="utf-8"))
+            # A killed attempt never wrote its manifest's tallies; its checkpoint
+            # has them as of its last page or batch of details.
+            self.carried = {**previous, **self.checkpoint.get("tallies", {})}
         log.info(
             "resuming run %s from its checkpoint (search %s)",
             self.config.run_id,
@@ -366,8 +371,42 @@ class _Importer:
         )
 
     def _save_checkpoint(self, **changes: Any) -> None:
-        self.checkpoint.update(changes)
+        self.checkpoint.update(changes, tallies=self._tallies())
         write_json_atomic(self.run.path / CHECKPOINT, self.checkpoint)
+
+    def _tallies(self) -> dict[str, Any]:
+        """Requests, retries, waits and seconds so far, earlier attempts included."""
+        before = self.carried
+        retries = Counter(before.get("retries", {}))
+        retries.update(self.stats.retries)
+        by_endpoint = Counter(before.get("requests", {}).get("by_endpoint", {}))
+        refreshes = before.get("token_refreshes", 0)
+        if self._client is not None:
+            by_endpoint.update(self._client.requests_by_endpoint)
+            # Emulator runs get their first pair from an auth code; live ones
+            # start from the environment's tokens.
+            by_endpoint["token"] += self._client.tokens.refreshes + (
+                self.config.source == "emulator"
+            )
+            refreshes += self._client.tokens.refreshes
+        seconds = time.monotonic() - self._started
+        return {
+            "duration_seconds": round(
+                seconds + (before.get("duration_seconds") or 0), 3
+            ),
+            "requests": {
+                "total": sum(by_endpoint.values()),
+                "by_endpoint": dict(by_endpoint),
+            },
+            "retries": dict(sorted(retries.items())),
+            "token_refreshes": refreshes,
+            "throttle_wait_seconds": round(
+                self.stats.throttle_wait_seconds
+                + before.get("throttle_wait_seconds", 0.0),
+                3,
+            ),
+            "peak_rss_mb": max(_peak_rss_mb(), before.get("peak_rss_mb") or 0),
+        }
 
     def _restore(self, name: str) -> list[dict[str, Any]]:
         """Cut a raw file back to its last checkpoint; return what it keeps."""
@@ -376,11 +415,11 @@ class _Importer:
         )
 
     def execute(self, emulator: Any = None) -> None:
-        started = time.monotonic()
+        self._started = time.monotonic()
         self.run.write_manifest(self.manifest)
-        conn = None
         try:
             with _connect(self.config, self.stats, emulator) as conn:
+                self._client = conn.client
                 self.manifest["base_url"] = conn.base_url
                 try:
                     self._import(conn.client)
@@ -399,7 +438,7 @@ class _Importer:
             log.error("import failed: %s", self.manifest["error"])
             raise
         finally:
-            self._close(conn, time.monotonic() - started)
+            self._close()
 
     def _import(self, client: PartnerClient) -> None:
         client.tokens.ensure_fresh()
@@ -608,50 +647,22 @@ class _Importer:
         if self.fetched % 1000 == 0:
             log.info("fetched %d product details", self.fetched)
 
-    def _close(self, conn: _Connection | None, seconds: float) -> None:
-        client = conn.client if conn else None
-        before = self.carried
-        retries = Counter(before.get("retries", {}))
-        retries.update(self.stats.retries)
-        self.manifest.update(
-            {
-                "finished_at": utc_now_iso(),
-                "duration_seconds": round(
-                    seconds + (before.get("duration_seconds") or 0), 3
-                ),
-                "retries": dict(sorted(retries.items())),
-                "throttle_wait_seconds": round(
-                    self.stats.throttle_wait_seconds
-                    + before.get("throttle_wait_seconds", 0.0),
-                    3,
-                ),
-                "peak_rss_mb": max(_peak_rss_mb(), before.get("peak_rss_mb") or 0),
-            }
-        )
+    def _close(self) -> None:
+        tallies = self._tallies()
+        self.manifest.update(finished_at=utc_now_iso(), **tallies)
         self.manifest["counts"].update(
             {"found": len(self.latest), "fetched": self.fetched, "failed": self.failed}
         )
-        by_endpoint = Counter(before.get("requests", {}).get("by_endpoint", {}))
-        refreshes = before.get("token_refreshes", 0)
-        if client is not None:
-            by_endpoint.update(client.requests_by_endpoint)
-            # Emulator runs get their first pair from an auth code; live ones
-            # start from the environment's tokens.
-            by_endpoint["token"] += client.tokens.refreshes + (
-                self.config.source == "emulator"
-            )
-            refreshes += client.tokens.refreshes
-        self.manifest["requests"] = {
-            "total": sum(by_endpoint.values()),
-            "by_endpoint": dict(by_endpoint),
-        }
-        self.manifest["token_refreshes"] = refreshes
         try:
             self.run.write_manifest(self.manifest)
         except OSError as exc:  # e.g. the disk is full: say so, keep the first error
             log.error("could not write %s: %s", self.run.manifest_path, exc)
         if self.manifest["status"] == "complete":
             (self.run.path / CHECKPOINT).unlink(missing_ok=True)
+        elif self.checkpoint["raw"] or self.checkpoint["walk"]:
+            # Keep the checkpoint's tallies as fresh as the manifest's.
+            with contextlib.suppress(OSError):
+                self._save_checkpoint()
         log.info(
             "run %s %s: found %d, fetched %d, failed %d, %d requests, %.1fs",
             self.config.run_id,
@@ -659,8 +670,8 @@ class _Importer:
             len(self.latest),
             self.fetched,
             self.failed,
-            self.manifest["requests"]["total"],
-            seconds,
+            tallies["requests"]["total"],
+            tallies["duration_seconds"],
         )
 
 
