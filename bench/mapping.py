@@ -14,6 +14,24 @@ import time
 
 from _common import child_peak_rss_mb, make_run, save, scratch
 
+# Where the time goes, each phase alone in a fresh interpreter: decompressing
+# the raw file; decompressing and decoding the JSON against the schema (what
+# map_run reads with); the rest of map_run is shaping and writing the tables.
+PHASES = """
+import time
+from pathlib import Path
+from tiktok_import.mapping import _BLOCK_BYTES, _blocks, _parsed_blocks
+from tiktok_import.mapping import parse_product_bodies
+path = Path({run!r}) / "raw" / "products.jsonl.gz"
+started = time.perf_counter()
+size = sum(len(block) for block in _blocks(path, _BLOCK_BYTES))
+gunzip = time.perf_counter() - started
+started = time.perf_counter()
+rows = sum(frame.height for frame in _parsed_blocks(path, parse_product_bodies))
+decode = time.perf_counter() - started
+print("PHASES", gunzip, decode, size, rows)
+"""
+
 CHILD = """
 import time
 import polars as pl
@@ -37,9 +55,11 @@ def main() -> None:
         built = time.perf_counter() - started
         raw_mb = (run / "raw" / "products.jsonl.gz").stat().st_size / 2**20
         peak, out = child_peak_rss_mb(CHILD.format(run=str(run)))
+        _, phases = child_peak_rss_mb(PHASES.format(run=str(run)))
     line = next(x for x in out.splitlines() if x.startswith("SECONDS"))
     _, seconds, products, skus = line.split()
     seconds = float(seconds)
+    _, gunzip, decode, json_bytes, _ = phases.split()
     save(
         "mapping",
         {
@@ -51,6 +71,9 @@ def main() -> None:
             "map_seconds": round(seconds, 2),
             "products_per_second": round(int(products) / seconds),
             "peak_rss_mb": peak,
+            "json_mb": round(int(json_bytes) / 2**20),
+            "gunzip_seconds": round(float(gunzip), 2),
+            "gunzip_and_decode_seconds": round(float(decode), 2),
         },
     )
 
