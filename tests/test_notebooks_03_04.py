@@ -106,8 +106,8 @@ def test_report_runs_and_writes_the_report(output_dir: Path, tmp_path: Path) -> 
     for name in ("metrics.json", "report.md", "report.html"):
         assert (folder / name).is_file()
     assert (
-        "The 5 products failing the most checks, of 6"
-        in (folder / "report.md").read_text()
+        "The first 5 of 6 failed products (4 failing a quality check, 2 that "
+        "could not be fetched)" in (folder / "report.md").read_text()
     )
     assert len(outputs_of(executed, "image/png")) == len(charts.CHART_NAMES)
 

@@ -311,10 +311,33 @@ def test_top_n_limits_the_failed_products_and_says_how_many_more(
     mixed_run: Path,
 ) -> None:
     written = report.write_report(mixed_run, top_n=2)
-    markdown = written["markdown"].read_text()
-    assert "The 2 products failing the most checks, of 6" in markdown
+    fetch = len({f[0] for f in MIXED_FAILURES if f[1] == "fetch"})
+    quality = len({f[0] for f in MIXED_FAILURES if f[1] == "validation"})
+    intro = (
+        f"The first 2 of {fetch + quality} failed products ({quality} failing a "
+        f"quality check, {fetch} that could not be fetched), those failing the most "
+        "quality checks first, then those that could not be fetched"
+    )
+    assert intro in written["markdown"].read_text()
+    assert " ".join(written["html"].read_text().split()).count(intro) == 1
     with pytest.raises(ConfigError, match="top_n must be 1 or more, got 0"):
         report.write_report(mixed_run, top_n=0)
+
+
+def test_fetch_failures_are_listed_after_every_quality_failure(
+    mixed_run: Path,
+) -> None:
+    # What the wording above promises: the order of the failed products table.
+    stages = report.failed_products(report.load_run(mixed_run), top_n=None)["stage"]
+    quality = stages.to_list().count("validation")
+    assert stages.to_list() == ["validation"] * quality + ["fetch"] * (
+        len(stages) - quality
+    )
+    markdown = report.write_report(mixed_run)["markdown"].read_text()
+    assert (
+        f"Every failed product ({quality} failing a quality check, "
+        f"{len(stages) - quality} that could not be fetched)" in markdown
+    )
 
 
 def test_comparison_section_appears_when_the_folder_exists(mixed_run: Path) -> None:

@@ -587,6 +587,29 @@ def _comparison_tables(summary: Any) -> list[dict[str, Any]]:
     return (head if figures else []) + tables
 
 
+def _failed_counts_text(failed: pl.DataFrame, *, validated: bool) -> dict[str, str]:
+    """What the failed products table counts, and its order, in words.
+
+    A product that could not be fetched has one failed row and no quality check,
+    so it sorts after every product failing a check.
+    """
+    by_stage = dict(failed.group_by("stage").len().iter_rows())
+    quality, fetch = by_stage.get("validation", 0), by_stage.get("fetch", 0)
+    if not validated:
+        return {
+            "what": f"{fetch:,} that could not be fetched; validation has not run",
+            "order": "",
+        }
+    order = ", those failing the most quality checks first" if quality else ""
+    if quality and fetch:
+        order += ", then those that could not be fetched"
+    return {
+        "what": f"{quality:,} failing a quality check, "
+        f"{fetch:,} that could not be fetched",
+        "order": order,
+    }
+
+
 def _context(
     run: RunData, metrics: dict[str, Any], chart_paths: dict[str, Path], top_n: int
 ) -> dict[str, Any]:
@@ -622,6 +645,7 @@ def _context(
         ],
         "failed": _table(failed),
         "failed_more": every_failed.height - failed.height,
+        "failed_counts": _failed_counts_text(every_failed, validated=run.validated),
         "mismatches": _table(mismatches.head(top_n)),
         "mismatches_more": max(mismatches.height - top_n, 0),
         "expectations": sorted(results, key=lambda e: bool(e.get("success"))),
