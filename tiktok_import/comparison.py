@@ -52,6 +52,8 @@ TIKTOK_LIVE = "ACTIVATE"
 SHOPEE_LIVE = "NORMAL"
 TOP_GAPS = 10
 EXCLUDED_IDS = 20  # product ids listed in the summary per exclusion
+_COVERAGE_LABELS = {"tiktok_only": "TikTok Shop only", "shopee_only": "Shopee only"}
+_METHOD_LABELS = {"sku": "seller SKU", "title": "fuzzy title"}
 
 
 class Comparison(NamedTuple):
@@ -282,8 +284,8 @@ def plot_coverage(table: pl.DataFrame) -> Figure:
     fig, ax = _figure("Where the seller's products are listed")
     groups = table.with_columns(
         group=pl.when(pl.col("coverage") == "both")
-        .then(pl.lit("both (") + pl.col("method") + pl.lit(")"))
-        .otherwise(pl.col("coverage"))
+        .then(pl.lit("both, by ") + pl.col("method").replace(_METHOD_LABELS))
+        .otherwise(pl.col("coverage").replace(_COVERAGE_LABELS))
     )["group"]
     counts = _counts(groups)
     ax.barh(list(counts), list(counts.values()), color="#3b7dd8")
