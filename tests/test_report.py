@@ -343,7 +343,7 @@ def test_fetch_failures_are_listed_after_every_quality_failure(
 def test_comparison_section_appears_when_the_folder_exists(mixed_run: Path) -> None:
     comparison = mixed_run / "comparison"
     comparison.mkdir()
-    # The shape tiktok_import.comparison writes: figures, nested, and lists of rows.
+    # Part of the shape tiktok_import.comparison writes, and a secret-looking key.
     summary = {
         "counts": {"pairs": 9, "shopee_items": 10},
         "largest_gaps_idr": [{"tiktok_product_id": "p02", "price_gap": -5000.0}],
@@ -355,13 +355,16 @@ def test_comparison_section_appears_when_the_folder_exists(mixed_run: Path) -> N
     metrics = json.loads(written["metrics"].read_text())
     assert metrics["comparison"]["charts"] == ["comparison/coverage.png"]
     assert metrics["comparison"]["summary"]["inputs"] == {"shopee_kind": "api"}
+    assert metrics["comparison"]["pairs"] is None  # no comparison.parquet
     html = written["html"].read_text()
     assert 'id="comparison"' in html and 'href="#comparison"' in html
-    assert '<td class="wrap">counts.shopee_items</td><td class="wrap">10</td>' in html
-    assert "<h3>largest_gaps_idr</h3>" in html and "-5000.0" in html
+    assert "The 1 largest price gaps in IDR" in html
+    assert '<td class="id">p02</td>' in html and "-Rp 5,000" in html
+    assert "saved Shopee Open Platform API responses" in html
     assert len(resources(html).images) == len(charts.CHART_NAMES) + 1
     markdown = written["markdown"].read_text()
-    assert "| counts.pairs | 9 |" in markdown
+    # Without the coverage figures, the counts are shown as they stand.
+    assert "### Other figures" in markdown and "| counts.pairs | 9 |" in markdown
     assert "](comparison/coverage.png)" in markdown
     assert "fixture-access-0002" not in html + markdown
 
@@ -371,7 +374,9 @@ def test_a_comparison_folder_without_summary_shows_its_charts_only(
 ) -> None:
     (mixed_run / "comparison").mkdir()
     metrics = report.compute_metrics(mixed_run)
-    assert metrics["comparison"] == {"summary": None, "charts": []}
+    assert metrics["comparison"] == {"summary": None, "charts": [], "pairs": None}
+    markdown = report.write_report(mixed_run)["markdown"].read_text()
+    assert "`comparison/summary.json` is missing" in markdown
 
 
 # --- other runs ------------------------------------------------------------------

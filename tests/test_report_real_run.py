@@ -91,4 +91,12 @@ def test_report_of_a_real_run_shows_the_shopee_comparison(
     html = report.write_report(folder)["html"].read_text()
     images = html.count('src="data:image/png;base64,')
     assert images == len(charts.CHART_NAMES) + len(comparison_charts)
-    assert '<section id="comparison">' in html and "counts.pairs" in html
+    assert '<section id="comparison">' in html
+    summary = json.loads((folder / "comparison" / "summary.json").read_text())
+    pairs = summary["counts"]["pairs"]
+    assert f'<td>On both platforms (paired)</td><td class="n">{pairs:,}</td>' in html
+    # Validated: the pairs left out of price gaps say how many fail a check.
+    excluded = summary["price_gap_excluded"]
+    if excluded["pairs"]:
+        assert f"({excluded['quality_failed']} of them fail a quality check)" in html
+    assert "counts.pairs" not in html

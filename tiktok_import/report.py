@@ -10,10 +10,9 @@ A run whose validation has not run (no ``validation/summary.json`` or no
 quality figure is ``None``, never a clean bill. When ``pipeline.py`` left a
 ``<run>/pipeline.json``, each step that did not complete is named near the top.
 
-A Shopee comparison gets its own section once a ``<run>/comparison/`` folder exists:
-``comparison/summary.json`` (a list of flat rows, or one object of figures) is shown as
-a table and every ``comparison/*.png`` as a chart. Nothing else about the comparison is
-assumed here.
+A Shopee comparison gets its own section once a ``<run>/comparison/`` folder exists,
+laid out by :mod:`tiktok_import.report_comparison` from ``comparison/summary.json``,
+``comparison/comparison.parquet`` and the ``comparison/*.png`` charts.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from typing import Any
 import jinja2
 import polars as pl
 
-from tiktok_import import charts, validation
+from tiktok_import import charts, report_comparison, validation
 from tiktok_import.errors import ConfigError
 from tiktok_import.storage import RunFolder
 
@@ -393,7 +392,12 @@ def _optional_json(path: Path, step: str) -> Any:
 
 
 def _comparison(folder: Path) -> dict[str, Any] | None:
-    """The optional Shopee comparison's summary and charts, or None when absent."""
+    """The optional Shopee comparison, or None when ``comparison/`` is absent.
+
+    ``summary`` is ``summary.json`` as written (``None`` without it), ``charts`` its
+    PNG files, ``pairs`` what :func:`report_comparison.read_pairs` takes from
+    ``comparison.parquet``.
+    """
     directory = folder / COMPARISON_DIR
     if not directory.is_dir():
         return None
@@ -402,6 +406,7 @@ def _comparison(folder: Path) -> dict[str, Any] | None:
     return {
         "summary": drop_secrets(summary),
         "charts": [path.relative_to(folder).as_posix() for path in chart_paths],
+        "pairs": report_comparison.read_pairs(directory / "comparison.parquet"),
     }
 
 
@@ -507,6 +512,40 @@ def _fmt_num(value: Any, digits: int = 1) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
+def _fmt_money(value: Any, currency: str = "IDR", signed: bool = False) -> str:
+    """An amount: ``Rp 635,000`` in whole rupiah, ``MYR 12.50`` in another currency.
+
+    ``signed`` puts ``+`` before a positive amount, as for a gap.
+    """
+    if value is None:
+        return "—"
+    if currency == "IDR":
+        amount = round(value)
+        text = f"Rp {abs(amount):,}"
+    else:
+        amount = round(value, 2)
+        text = f"{currency} {abs(amount):,.2f}"
+    if amount < 0:
+        return f"-{text}"
+    return f"+{text}" if signed and amount > 0 else text
+
+
+def _fmt_gap(value: Any, currency: str = "IDR") -> str:
+    return _fmt_money(value, currency, signed=True)
+
+
+def _fmt_signed(value: Any, unit: str = "", digits: int = 1) -> str:
+    """A gap as ``+12.0%``, ``-223`` or ``0``: whole numbers without decimals."""
+    if value is None:
+        return "—"
+    if unit or value != int(value):
+        value = round(value, digits)
+        text = f"{value:+,.{digits}f}" if value else f"{0:.{digits}f}"
+    else:
+        text = f"{int(value):+,}" if value else "0"
+    return text + unit
+
+
 def _fmt_text(value: Any) -> str:
     if value is None:
         return "—"
@@ -542,49 +581,20 @@ def _environment() -> jinja2.Environment:
         text=_fmt_text,
         md=_md_cell,
         parameter=_fmt_parameter,
+        money=_fmt_money,
+        gap=_fmt_gap,
+        signed=_fmt_signed,
     )
     return env
 
 
+def _currency(currencies: list[str]) -> str:
+    """The catalog's one currency; IDR, the comparison's own, when not just one."""
+    return currencies[0] if len(currencies) == 1 else "IDR"
+
+
 def _table(frame: pl.DataFrame) -> dict[str, Any]:
     return {"columns": frame.columns, "rows": [list(row) for row in frame.iter_rows()]}
-
-
-def _rows_table(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    values = [[row.get(column) for column in columns] for row in rows]
-    return {"title": title, "columns": columns, "rows": values}
-
-
-def _comparison_tables(summary: Any) -> list[dict[str, Any]]:
-    """The comparison's summary as tables, whatever its shape.
-
-    A list of rows is one table. An object becomes a table of its figures (nested
-    objects flattened to dotted names) plus one table per list of rows inside it.
-    """
-    if isinstance(summary, list) and all(isinstance(row, dict) for row in summary):
-        return [_rows_table("Summary", summary)] if summary else []
-    if not isinstance(summary, dict):
-        return []
-    figures: list[list[Any]] = []
-    tables: list[dict[str, Any]] = []
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, dict) and value:
-            for key, item in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), item)
-        elif (
-            isinstance(value, list)
-            and value
-            and all(isinstance(row, dict) for row in value)
-        ):
-            tables.append(_rows_table(prefix, value))
-        else:
-            figures.append([prefix, value])
-
-    walk("", summary)
-    head = [{"title": "Figures", "columns": ["figure", "value"], "rows": figures}]
-    return (head if figures else []) + tables
 
 
 def _failed_counts_text(failed: pl.DataFrame, *, validated: bool) -> dict[str, str]:
@@ -656,13 +666,12 @@ def _context(
         "no_comparison": no_comparison,
         "comparison": None
         if comparison is None
-        else {
-            "tables": _comparison_tables(comparison["summary"]),
-            "charts": [
-                {"file": file, "path": run.folder / file, "title": Path(file).stem}
-                for file in comparison["charts"]
-            ],
-        },
+        else report_comparison.section(
+            comparison,
+            run.folder,
+            tokopedia_mismatches=metrics["tokopedia"]["mismatches"]["total"],
+            currency=_currency(metrics["catalog"]["currencies"]),
+        ),
     }
 
 
