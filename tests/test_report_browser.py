@@ -21,6 +21,8 @@ from PIL import Image
 from test_report_fixtures import MIXED_FAILURES, MIXED_ROWS, make_run
 
 from tiktok_import import charts, report
+from tiktok_import.comparison import compare_run
+from tiktok_import.importer import ImportConfig, run_import
 
 FLAGS = (
     "--headless",
@@ -45,6 +47,28 @@ window.addEventListener("load", () => {
   body.setAttribute("data-fetched", JSON.stringify(
     performance.getEntriesByType("resource").map((entry) => entry.name)));
   body.setAttribute("data-height", document.documentElement.scrollHeight);
+});
+</script>
+"""
+
+
+# How many product ids are in the comparison's tables, how many of them the browser
+# broke over two lines, and how many of its tables are wider than the page.
+ID_PROBE = """<script>
+window.addEventListener("load", () => {
+  const ids = Array.from(document.querySelectorAll("#comparison td.id"));
+  const wrapped = ids.filter((td) => {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    return range.getClientRects().length > 1;
+  });
+  const page = document.querySelector("main").clientWidth;
+  const wide = Array.from(document.querySelectorAll("#comparison table"))
+    .filter((table) => table.getBoundingClientRect().width > page);
+  const body = document.body;
+  body.setAttribute("data-ids", ids.length);
+  body.setAttribute("data-wrapped", wrapped.length);
+  body.setAttribute("data-wide", wide.length);
 });
 </script>
 """
@@ -149,3 +173,30 @@ def test_report_renders_with_its_charts_and_fetches_nothing(tmp_path: Path) -> N
         # The bars of the charts are on the page, in the charts' own colours.
         assert colour_share(image, charts.COLORS["tokopedia"]) > 0.005
         assert colour_share(image, charts.COLORS["tiktok_shop"]) > 0.001
+
+
+def test_comparison_ids_stay_on_one_line_and_tables_fit(tmp_path: Path) -> None:
+    browser = chromium()
+    config = ImportConfig(
+        catalog_size=80,
+        seed=7,
+        output_dir=str(tmp_path / "outputs"),
+        run_id="cmp",
+        emulator_options={"rps": None},
+    )
+    folder = run_import(config, progress=False).run_folder
+    compare_run(folder, "", "api")
+    html = report.write_report(folder)["html"]
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        html.read_text(encoding="utf-8").replace("</body>", ID_PROBE + "</body>"),
+        encoding="utf-8",
+    )
+    size = f"--window-size={WIDTH},900"
+    dom, stderr = browse(browser, probe, tmp_path / "profile", size, "--dump-dom")
+    body = body_attributes(dom)
+    # Two tables of ten largest gaps, two ids a row, and the pairs left out.
+    assert int(body.get("data-ids") or 0) >= 40, body
+    assert body.get("data-wrapped") == "0", body
+    assert body.get("data-wide") == "0", body
+    assert failed_loads(stderr) == []
