@@ -209,6 +209,7 @@ def main() -> None:
     for peer in args.peers.split(","):
         # A fresh emulator per peer: the same catalog, and tokens of its own.
         with EmulatorProcess(args.size, rps=0) as emulator, scratch("bench-") as out:
+            cpu_before = emulator.cpu_seconds()
             if peer == "ours":
                 results[peer] = ours(emulator, str(out))
             elif peer == "plain":
@@ -217,6 +218,10 @@ def main() -> None:
                 results[peer] = dlt_peer(emulator, str(out))
             rate = results[peer]["products"] / results[peer]["seconds"]
             results[peer]["products_per_second"] = round(rate, 1)
+            # Near 1: the emulator (one process) was the bound, not the peer.
+            results[peer]["emulator_cpu_share"] = round(
+                (emulator.cpu_seconds() - cpu_before) / results[peer]["seconds"], 2
+            )
             print(peer, results[peer], flush=True)
     if "ours" in results:
         for peer in ("plain", "dlt"):
