@@ -212,6 +212,25 @@ def test_drop_secrets_keeps_ordinary_keys(key: str) -> None:
     assert report.drop_secrets({key: 1}) == {key: 1}
 
 
+def test_a_resumed_run_says_its_figures_add_up_its_attempts(tmp_path: Path) -> None:
+    run = make_run(tmp_path / "resumed", MIXED_ROWS, MIXED_FAILURES)
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["resumed"] = ["2026-12-04T01:00:00Z", "2026-12-04T02:00:00Z"]
+    (run / "manifest.json").write_text(json.dumps(manifest))
+
+    written = report.write_report(run)
+
+    metrics = json.loads(written["metrics"].read_text())
+    assert metrics["import"]["attempts"] == 3
+    for form in ("markdown", "html"):
+        assert "over 3 attempts (the run was resumed" in written[form].read_text()
+
+
+def test_a_run_in_one_go_says_nothing_of_attempts(written: dict[str, Path]) -> None:
+    assert json.loads(written["metrics"].read_text())["import"]["attempts"] == 1
+    assert "attempts (the run was resumed" not in written["markdown"].read_text()
+
+
 def test_metrics_are_computed_not_hard_coded(tmp_path: Path) -> None:
     one = report.compute_metrics(make_run(tmp_path / "a", MIXED_ROWS, MIXED_FAILURES))
     other = report.compute_metrics(make_run(tmp_path / "b", ALL_TOKOPEDIA_ONLY_ROWS))

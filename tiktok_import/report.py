@@ -256,6 +256,8 @@ def _import_metrics(run: RunData) -> dict[str, Any]:
         "clean": clean,
         "clean_rate": _ratio(clean, found),
         "duration_seconds": duration,
+        # A resumed run's figures add up its attempts (docs/CONTRACTS.md).
+        "attempts": 1 + len(manifest.get("resumed") or []),
         "products_per_second": _ratio(imported, duration),
         "requests": {
             "total": requests.get("total"),
