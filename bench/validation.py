@@ -42,7 +42,7 @@ def main() -> None:
             "products": args.products,
             "expectations": int(expectations),
             "validate_seconds": round(float(seconds), 2),
-            "import_ge_seconds": round(float(import_seconds), 2),
+            "import_module_seconds": round(float(import_seconds), 2),
             "peak_rss_mb": peak,
         },
     )
