@@ -204,7 +204,7 @@ class PartnerClient:
                 json_body, separators=(",", ":"), ensure_ascii=False
             ).encode()
 
-        def send() -> tuple[dict[str, Any], bytes]:
+        def send(refresh_on_expiry: bool) -> tuple[dict[str, Any], bytes]:
             self.ceiling.acquire()
             with self._lock:
                 self.requests_by_endpoint[endpoint] += 1
@@ -216,23 +216,26 @@ class PartnerClient:
                 headers={"Content-Type": "application/json"},
                 auth=self._auth,
             )
-            response = self._session.send(
-                self._session.prepare_request(request), timeout=self.timeout
-            )
+            prepared = self._session.prepare_request(request)
+            # The token this request carries: other threads may refresh while it
+            # waits for the ceiling, so the one read before it was sent may be older.
+            sent_token = prepared.headers.get(s.ACCESS_TOKEN_HEADER, "")
+            response = self._session.send(prepared, timeout=self.timeout)
             log.debug("%s %s -> HTTP %d", method, path, response.status_code)
-            return check_envelope(response, path), response.content
+            try:
+                return check_envelope(response, path), response.content
+            except TokenExpiredError:
+                if not refresh_on_expiry:
+                    raise
+            # Refresh once (or take the token another thread just got) and send
+            # again within the same attempt.
+            self.tokens.refresh(sent_token)
+            self.retry.stats.record("token_expired", 0.0)
+            return send(refresh_on_expiry=False)
 
         def attempt() -> tuple[dict[str, Any], bytes]:
-            token = self.tokens.access_token()
             try:
-                return send()
-            except TokenExpiredError:
-                # Refresh once (or take the token another thread just got) and
-                # send again within the same attempt.
-                self.tokens.refresh(token)
-                self.retry.stats.record("token_expired", 0.0)
-            try:
-                return send()
+                return send(refresh_on_expiry=True)
             except TokenExpiredError as exc:
                 raise RetriableApiError(
                     exc.api_message, reason="token_expired", retry_after=0.0, path=path
