@@ -155,3 +155,22 @@ def test_resuming_a_complete_run_changes_nothing(tmp_path):
     again = run_import(_config(tmp_path, "done"), progress=False, resume=True)
     assert again.manifest == first.manifest
     assert (first.run_folder / "raw" / "products.jsonl.gz").read_bytes() == before
+
+
+def test_a_run_folder_moved_before_its_resume_records_where_it_is_now(tmp_path):
+    import shutil
+
+    run_import(_config(tmp_path / "first", "moved"), progress=False)
+    manifest_path = tmp_path / "first" / "moved" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["status"] = "failed"
+    manifest_path.write_text(json.dumps(manifest))
+    shutil.move(tmp_path / "first", tmp_path / "second")
+
+    result = run_import(
+        _config(tmp_path / "second", "moved"), progress=False, resume=True
+    )
+
+    assert result.run_folder == tmp_path / "second" / "moved"
+    assert result.manifest["status"] == "complete"
+    assert result.manifest["parameters"]["output_dir"] == str(tmp_path / "second")

@@ -73,3 +73,22 @@ def test_incremental_without_an_earlier_run_imports_everything(tmp_path):
         )
     assert result.manifest["incremental"] == {"since_run": None}
     assert result.manifest["counts"]["found"] == 40
+
+
+def test_an_emulated_shop_of_another_catalog_size_is_not_carried_from(tmp_path):
+    # An emulated shop keeps its id whatever the catalog's size or seed; its
+    # products, defects and vanishers do not.
+    for run_id, size, incremental in (("small", 30, False), ("larger", 60, True)):
+        with Emulator(EmulatorConfig(size=size, rps=None)) as emulator:
+            result = run_import(
+                ImportConfig(
+                    output_dir=str(tmp_path),
+                    run_id=run_id,
+                    catalog_size=size,
+                    incremental=incremental,
+                ),
+                progress=False,
+                emulator=emulator,
+            )
+    assert result.manifest["incremental"] == {"since_run": None}
+    assert result.manifest["counts"]["found"] == 60

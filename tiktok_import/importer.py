@@ -470,8 +470,21 @@ class _Importer:
 
     def _plan_incremental(self, shop_id: str) -> dict[str, bytes]:
         """Bodies to carry forward from the shop's previous complete run."""
+        same = (
+            {
+                "catalog_size": self.config.catalog_size,
+                "seed": self.config.seed,
+                "emulator_shops": self.config.emulator_shops,
+            }
+            if self.config.source == "emulator"
+            else None
+        )
         previous = previous_complete_run(
-            self.config.output_dir, shop_id, self.config.source, self.config.run_id
+            self.config.output_dir,
+            shop_id,
+            self.config.source,
+            self.config.run_id,
+            same,
         )
         if previous is None:
             log.info(
@@ -692,7 +705,8 @@ def _resumable(config: ImportConfig) -> tuple[RunFolder, dict[str, Any] | None]:
 
 def _recorded_config(config: ImportConfig, manifest: dict[str, Any]) -> ImportConfig:
     """The interrupted run's own parameters, so the resumed catalog is the same."""
-    names = {f.name for f in fields(ImportConfig)}
+    # Where the run folder is comes from this call: it may have been moved.
+    names = {f.name for f in fields(ImportConfig)} - {"output_dir", "run_id"}
     recorded = {k: v for k, v in manifest.get("parameters", {}).items() if k in names}
     return replace(config, **recorded).validate()
 

@@ -40,10 +40,19 @@ class IncrementalPlan:
 
 
 def previous_complete_run(
-    output_dir: str | Path, shop_id: str, source: str, this_run: str
+    output_dir: str | Path,
+    shop_id: str,
+    source: str,
+    this_run: str,
+    same_parameters: dict[str, object] | None = None,
 ) -> RunFolder | None:
-    """The latest complete run with details of the same shop, or None."""
+    """The latest complete run with details of the same shop, or None.
+
+    `same_parameters` are parameters the previous run must share: an emulated
+    shop keeps its id whatever the catalog's size and seed, but not its products.
+    """
     best: tuple[str, Path] | None = None
+    wanted = same_parameters or {}
     for path in Path(output_dir).glob(f"*/{MANIFEST}"):
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -55,6 +64,10 @@ def previous_complete_run(
             and manifest.get("source") == source
             and str((manifest.get("shop") or {}).get("id")) == str(shop_id)
             and (manifest.get("parameters") or {}).get("fetch_details", True)
+            and all(
+                (manifest.get("parameters") or {}).get(name) == value
+                for name, value in wanted.items()
+            )
         ):
             candidate = (manifest.get("finished_at") or "", path.parent)
             best = max(best, candidate) if best else candidate
