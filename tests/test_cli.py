@@ -251,3 +251,37 @@ def test_a_numeric_shop_id_is_taken_as_text():
     assert (
         ImportConfig(shop=7499654443147356962).validate().shop == "7499654443147356962"
     )
+
+
+def test_ctrl_c_is_one_line_and_leaves_a_run_to_resume(tmp_path):
+    import os
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tiktok_import.cli", "run"]
+        + ["--output-dir", str(tmp_path), "--run-id", "cut", "--catalog-size", "2000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # Ctrl-C reaches the whole process group
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    checkpoint = tmp_path / "cut" / "checkpoint.json"
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert checkpoint.exists(), "the import never got going"
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+
+    assert process.returncode == 130, err
+    assert err.strip().splitlines() == [
+        "tiktok-import: interrupted; --resume --run-id <the run folder's name> "
+        "carries an interrupted run on"
+    ]
+    steps = json.loads((tmp_path / "cut" / "pipeline.json").read_text())["steps"]
+    assert (steps[0]["status"], steps[0]["error"]) == ("failed", "interrupted")
+    manifest = json.loads((tmp_path / "cut" / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert "--resume --run-id cut" in manifest["error"]

@@ -228,6 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console command; analysts' mistakes get one line, no trace."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    # papermill's failures reach this command as exceptions, each said in one line;
+    # its own log lines only repeat them (or, on Ctrl-C, say the kernel died).
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
     try:
         if args.command == "run":
             return _run(args)
@@ -246,7 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     except KeyboardInterrupt:
-        print("tiktok-import: interrupted", file=sys.stderr)
+        print(
+            "tiktok-import: interrupted; --resume --run-id <the run folder's name> "
+            "carries an interrupted run on",
+            file=sys.stderr,
+        )
         return 130
 
 

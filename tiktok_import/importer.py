@@ -430,11 +430,16 @@ class _Importer:
             self.manifest["status"] = "complete"
         except BaseException as exc:
             self.manifest["status"] = "failed"
-            self.manifest["error"] = redact(
-                str(exc)
-                if isinstance(exc, TikTokImportError)
-                else f"{type(exc).__name__}: {exc}"
-            )
+            if isinstance(exc, TikTokImportError):
+                error = str(exc)
+            elif isinstance(exc, KeyboardInterrupt):
+                error = (
+                    "interrupted (KeyboardInterrupt): --resume --run-id "
+                    f"{self.config.run_id} carries the run on"
+                )
+            else:
+                error = f"{type(exc).__name__}: {exc}"
+            self.manifest["error"] = redact(error)
             log.error("import failed: %s", self.manifest["error"])
             raise
         finally:

@@ -134,7 +134,9 @@ def execute_notebook(notebook: str, output: Path, parameters: dict[str, Any]) ->
             progress_bar=False,
             # The kernel warns on every start that loopback TCP is unencrypted;
             # the warning tells an analyst nothing they can act on.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # At ERROR, a kernel stopped by Ctrl-C (or shut down as it handles
+            # one) prints its own traceback; cell errors reach papermill anyway.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         raise StepFailed(
@@ -192,6 +194,12 @@ class _StepLog:
             step()
         except TikTokImportError as exc:
             error = str(exc)
+        except KeyboardInterrupt:
+            record.update(
+                status="failed", finished_at=utc_now_iso(), error="interrupted"
+            )
+            self._write_after_failure()
+            raise
         record.update(
             status="failed" if error else "complete",
             finished_at=utc_now_iso(),
