@@ -52,6 +52,14 @@ TIKTOK_LIVE = "ACTIVATE"
 SHOPEE_LIVE = "NORMAL"
 TOP_GAPS = 10
 EXCLUDED_IDS = 20  # product ids listed in the summary per exclusion
+# What a pair's price row shows wherever pairs are listed by price.
+PRICE_ROW = (
+    "tiktok_product_id",
+    "shopee_item_id",
+    "tiktok_title",
+    "tiktok_price",
+    "shopee_price",
+)
 _COVERAGE_LABELS = {"tiktok_only": "TikTok Shop only", "shopee_only": "Shopee only"}
 _METHOD_LABELS = {"sku": "seller SKU", "title": "fuzzy title"}
 
@@ -203,15 +211,7 @@ def _largest(table: pl.DataFrame, column: str) -> list[dict[str, Any]]:
         table.filter(pl.col(column).is_not_null())
         .sort(pl.col(column).abs(), descending=True)
         .head(TOP_GAPS)
-        .select(
-            "tiktok_product_id",
-            "shopee_item_id",
-            "tiktok_title",
-            "tiktok_price",
-            "shopee_price",
-            "price_gap",
-            "price_gap_pct",
-        )
+        .select(*PRICE_ROW, "price_gap", "price_gap_pct")
     )
     return [
         {key: (round(v, 2) if isinstance(v, float) else v) for key, v in row.items()}

@@ -23,6 +23,7 @@ import polars as pl
 from tiktok_import.comparison import (
     CHART_NAMES,
     EXCLUDED_IDS,
+    PRICE_ROW,
     SHOPEE_LIVE,
     TIKTOK_LIVE,
 )
@@ -129,15 +130,7 @@ def read_pairs(path: Path) -> dict[str, Any] | None:
             "without_tiktok_shop_status": int(pairs["tiktok_status"].is_null().sum()),
             "without_shopee_status": int(pairs["shopee_status"].is_null().sum()),
         },
-        "price_gap_excluded": excluded.head(EXCLUDED_IDS)
-        .select(
-            "tiktok_product_id",
-            "shopee_item_id",
-            "tiktok_title",
-            "tiktok_price",
-            "shopee_price",
-        )
-        .to_dicts(),
+        "price_gap_excluded": excluded.head(EXCLUDED_IDS).select(PRICE_ROW).to_dicts(),
     }
 
 
